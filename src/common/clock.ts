@@ -1,0 +1,69 @@
+/**
+ * Time is injected everywhere so that idle and offline timeouts are tested by advancing
+ * a manual clock instead of waiting.
+ */
+export interface TimerHandle {
+  cancel(): void;
+}
+
+export interface Clock {
+  now(): number;
+  /** Runs fn once after ms; the returned handle cancels it. */
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, ms);
+    // Timers must never keep a stopping process alive.
+    t.unref?.();
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
+interface PendingTimer {
+  at: number;
+  seq: number;
+  fn: () => void;
+  cancelled: boolean;
+}
+
+/** A clock that only moves when told to; timers fire in due order during advance(). */
+export class ManualClock implements Clock {
+  private current: number;
+  private seq = 0;
+  private timers: PendingTimer[] = [];
+
+  constructor(start = 1_700_000_000_000) {
+    this.current = start;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const timer: PendingTimer = { at: this.current + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
+    this.timers.push(timer);
+    return { cancel: () => { timer.cancelled = true; } };
+  }
+
+  /** Moves time forward by ms, firing every timer that falls due, each at its own instant. */
+  advance(ms: number): void {
+    const target = this.current + ms;
+    for (;;) {
+      this.timers = this.timers.filter((t) => !t.cancelled);
+      const due = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      if (!due) break;
+      this.current = Math.max(this.current, due.at);
+      due.cancelled = true;
+      due.fn();
+    }
+    this.current = target;
+  }
+
+  pendingTimers(): number {
+    return this.timers.filter((t) => !t.cancelled).length;
+  }
+}
