@@ -1,0 +1,42 @@
+import type { FastifyPluginAsyncTypebox as FastifyPluginAsync } from '@fastify/type-provider-typebox';
+import { accountDataRoutes } from './accountData.js';
+import { authRoutes } from './auth.js';
+import type { ClientApiDeps } from './deps.js';
+import { deviceRoutes } from './devices.js';
+import { directoryRoutes } from './directory.js';
+import { ephemeralRoutes } from './ephemeral.js';
+import { membershipRoutes } from './membership.js';
+import { messagesRoutes } from './messages.js';
+import { capabilityRoutes, discoveryRoutes, notYetBuiltRoutes, toDeviceRoutes } from './misc.js';
+import { presenceRoutes, unstablePresenceRoutes } from './presence.js';
+import { profileRoutes } from './profile.js';
+import { pushRuleRoutes } from './pushRules.js';
+import { roomEventRoutes } from './roomEvents.js';
+import { syncRoutes } from './sync.js';
+
+export type { ClientApiDeps } from './deps.js';
+
+/** Every Client-Server chapter, to mount under /_matrix/client/v3 (and r0). */
+export function clientRoutes(d: ClientApiDeps): FastifyPluginAsync[] {
+  return [
+    authRoutes(d),
+    deviceRoutes(d),
+    profileRoutes(d),
+    membershipRoutes(d),
+    roomEventRoutes(d),
+    messagesRoutes(d),
+    ephemeralRoutes(d),
+    accountDataRoutes(d),
+    pushRuleRoutes(d),
+    directoryRoutes(d),
+    syncRoutes(d),
+    presenceRoutes(d),
+    capabilityRoutes(d),
+    toDeviceRoutes(d),
+    notYetBuiltRoutes(d),
+  ];
+}
+
+export function clientRootRoutes(d: ClientApiDeps): FastifyPluginAsync[] {
+  return [discoveryRoutes(d), unstablePresenceRoutes(d)];
+}

@@ -1,0 +1,89 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncTypebox as FastifyPluginAsync, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { installErrorHandlers } from './errors.js';
+import { MatrixError } from '../common/errors.js';
+
+export interface AppOptions {
+  maxBodyBytes: number;
+  logLevel: string;
+  /** Client-Server routes; registered under /_matrix/client/v3 and the r0 alias. */
+  clientRoutes: FastifyPluginAsync[];
+  /** Routes mounted at their own absolute paths (well-known, versions, unstable, admin). */
+  rootRoutes: FastifyPluginAsync[];
+}
+
+export type App = FastifyInstance;
+
+// Deeper values are no real client's and would overflow the stack of every recursive walk
+// (canonical JSON, filters, storage) that later meets them.
+const MAX_JSON_DEPTH = 100;
+
+/** Deepest bracket nesting of a JSON text, ignoring brackets inside strings. */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) max = depth;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
+}
+
+/** The Fastify app: JSON parsing, CORS, Matrix errors, and the route plugins. */
+export async function buildApp(opts: AppOptions): Promise<App> {
+  const app = Fastify({
+    logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel },
+    bodyLimit: opts.maxBodyBytes,
+    // Long-polls hold requests open; the server's own timeouts must outlast them.
+    requestTimeout: 0,
+    keepAliveTimeout: 75_000,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+    // Per-request log lines would dominate the log of a server full of long-polls.
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { maxParamLength: 1000 },
+    // Undecodable URLs are rejected before routing; they still owe the client Matrix error JSON.
+    frameworkErrors: (err, _req, reply: FastifyReply) => {
+      void reply.code(400).send({ errcode: 'M_UNRECOGNIZED', error: err.message });
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandlers(app);
+
+  // Clients send JSON with and without a content type; every body is parsed as JSON.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, {});
+    if (nestingDepth(text) > MAX_JSON_DEPTH) {
+      return done(new MatrixError(400, 'M_BAD_JSON', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+    }
+    try {
+      done(null, JSON.parse(text) as unknown);
+    } catch {
+      done(new MatrixError(400, 'M_NOT_JSON', 'Content not JSON'), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    void reply.header('Access-Control-Allow-Origin', '*');
+    void reply.header('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS');
+    void reply.header('Access-Control-Allow-Headers', 'X-Requested-With, Content-Type, Authorization');
+    if (req.method === 'OPTIONS') {
+      await reply.code(204).send();
+    }
+  });
+
+  for (const r of opts.rootRoutes) await app.register(r);
+  for (const prefix of ['/_matrix/client/v3', '/_matrix/client/r0']) {
+    for (const r of opts.clientRoutes) await app.register(r, { prefix });
+  }
+  return app;
+}

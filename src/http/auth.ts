@@ -1,0 +1,26 @@
+import type { FastifyRequest } from 'fastify';
+import { MatrixError } from '../common/errors.js';
+import type { Session, UsersService } from '../users/index.js';
+
+/** The access token from `Authorization: Bearer` or the deprecated `access_token` query parameter. */
+export function tokenOf(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (typeof h === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+    return m ? m[1] : undefined;
+  }
+  const q = (req.query as Record<string, unknown> | undefined)?.access_token;
+  return typeof q === 'string' && q !== '' ? q : undefined;
+}
+
+export type Authenticator = (req: FastifyRequest) => Promise<Session>;
+
+export function authenticator(users: UsersService): Authenticator {
+  return async (req) => {
+    const token = tokenOf(req);
+    if (!token) throw new MatrixError(401, 'M_MISSING_TOKEN', 'Missing access token');
+    const session = await users.authenticate(token);
+    if (!session) throw new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unknown or expired access token', { soft_logout: false });
+    return session;
+  };
+}
