@@ -1,0 +1,226 @@
+import type { Bus, BusMessage } from '../bus/index.js';
+import type { Clock } from '../common/clock.js';
+import { KeyedMutex } from '../common/mutex.js';
+import type { PresenceConfig } from '../config/index.js';
+import type { Presence } from './api.js';
+import { ChangeLog } from './changeLog.js';
+import type { ClusterPresenceStore, MutateOptions, SyncRecord } from './clusterStore.js';
+import { step } from './machine.js';
+import type { RoomGraph, Waker } from './service.js';
+import { fromStored, toStored } from './stored.js';
+import { emptyPresence, type PresenceInput, type UserPresence } from './types.js';
+
+export interface ClusterPresenceOptions {
+  /** How often due timers, dead instances and missed messages are looked for. */
+  pollMs?: number;
+  /** An instance not heard from for this long is dead; its syncs end. */
+  deadAfterMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * Presence shared by several instances. PostgreSQL holds the one state per user, changed
+ * under its row lock (so the device union spans instances); positions come from one
+ * sequence; timers live in a table and are claimed under the same lock, so each fires
+ * exactly once. Redis only carries "this user changed at position p" between instances,
+ * and a lost message is recovered by reading what changed after the readable position.
+ */
+export class ClusterPresenceService implements Presence {
+  private readonly replica = new Map<string, UserPresence>();
+  private readonly lock = new KeyedMutex();
+  private log = new ChangeLog(0);
+  private stopped = false;
+  /** When the log was first seen waiting for a missing position; null while it is not. */
+  private stalledSince: number | null = null;
+  private lastHeartbeat = 0;
+
+  constructor(
+    readonly cfg: PresenceConfig,
+    private readonly store: ClusterPresenceStore,
+    private readonly clock: Clock,
+    private readonly graph: RoomGraph,
+    private readonly waker: Waker,
+    private readonly bus: Bus,
+    private readonly opts: ClusterPresenceOptions = {},
+  ) {}
+
+  get enabled(): boolean {
+    return this.cfg.enabled;
+  }
+
+  private get instanceId(): string {
+    return this.bus.instanceId;
+  }
+
+  async load(): Promise<void> {
+    this.log = new ChangeLog(await this.store.highestPosition());
+    for (const row of await this.store.loadAll()) this.adopt(row.userId, row.state);
+    this.bus.subscribe((m) => this.onMessage(m));
+    this.bus.onReconnect(() => void this.catchUp().catch((e: unknown) => this.opts.onError?.(e)));
+    await this.store.heartbeat(this.instanceId, this.clock.now());
+    this.schedulePoll();
+  }
+
+  private adopt(userId: string, stored: unknown): UserPresence | undefined {
+    if (stored === null || stored === undefined) return undefined;
+    try {
+      const s = fromStored(stored);
+      this.replica.set(userId, s);
+      return s;
+    } catch (e) {
+      this.opts.onError?.(e);
+      return undefined;
+    }
+  }
+
+  apply(userId: string, input: PresenceInput): void {
+    this.applyDurable(userId, input).catch((e: unknown) => this.opts.onError?.(e));
+  }
+
+  async applyDurable(userId: string, input: PresenceInput): Promise<void> {
+    if (!this.cfg.enabled) return;
+    let sync: SyncRecord | undefined;
+    if (input.kind === 'syncStarted' || input.kind === 'syncEnded') {
+      sync = { instanceId: this.instanceId, deviceId: input.deviceId, setPresence: input.setPresence, delta: input.kind === 'syncStarted' ? 1 : -1 };
+    }
+    // One instance's inputs for a user keep their order (a sync's end never overtakes its start).
+    await this.lock.run(userId, () => this.mutate(userId, [input], {}, sync));
+  }
+
+  private async mutate(userId: string, inputs: PresenceInput[], opts: MutateOptions, sync?: SyncRecord): Promise<void> {
+    const now = this.clock.now();
+    let next: UserPresence | undefined;
+    let changed = false;
+    let selfChanged = false;
+    const { pos, applied } = await this.store.mutate(userId, (stored, claim) => {
+      let state = stored === null || stored === undefined ? emptyPresence() : fromStored(stored);
+      const all = opts.orphan
+        ? Array.from({ length: claim.orphanSyncs }, (): PresenceInput => ({ kind: 'syncEnded', deviceId: opts.orphan!.deviceId, setPresence: opts.orphan!.setPresence }))
+        : inputs;
+      let wakeAt: number | null = null;
+      for (const input of all.length ? all : [{ kind: 'tick' } as PresenceInput]) {
+        const r = step(state, input, now, this.cfg);
+        state = r.state;
+        changed ||= r.effects.changed;
+        selfChanged ||= r.effects.selfChanged;
+        wakeAt = r.effects.nextWakeAt;
+      }
+      next = state;
+      return { state: toStored(state), allocate: changed || selfChanged, wakeAt, sync };
+    }, opts);
+    if (!applied || !next) return;
+    this.replica.set(userId, next);
+    if (pos !== null) {
+      const scope = changed ? 'all' : 'self';
+      this.log.insert({ pos, userId, scope });
+      this.waker.wakeAll(scope === 'all' ? this.visibleTo(userId) : [userId]);
+      this.bus.publish({ kind: 'presence', userId, pos, state: toStored(next), scope });
+    }
+  }
+
+  profileChanged(userId: string): void {
+    this.announce(userId, 'all');
+  }
+
+  joined(roomId: string, userId: string): void {
+    this.announce(userId, 'room', roomId);
+  }
+
+  /** Entries with no state change of their own still need a cluster-wide position. */
+  private announce(userId: string, scope: 'all' | 'room', roomId?: string): void {
+    if (!this.cfg.enabled) return;
+    this.store.allocatePosition().then((pos) => {
+      this.log.insert(scope === 'room' ? { pos, userId, scope, roomId: roomId! } : { pos, userId, scope });
+      this.waker.wakeAll(scope === 'room' ? this.graph.members(roomId!) : this.visibleTo(userId));
+      this.bus.publish({ kind: 'presence', userId, pos, state: null, scope, roomId });
+    }).catch((e: unknown) => this.opts.onError?.(e));
+  }
+
+  private onMessage(m: BusMessage): void {
+    if (m.kind !== 'presence') return;
+    if (m.state !== null) this.adopt(m.userId, m.state);
+    if (m.scope === 'room' && m.roomId) {
+      this.log.insert({ pos: m.pos, userId: m.userId, scope: 'room', roomId: m.roomId });
+      this.waker.wakeAll(this.graph.members(m.roomId));
+    } else {
+      this.log.insert({ pos: m.pos, userId: m.userId, scope: m.scope === 'self' ? 'self' : 'all' });
+      this.waker.wakeAll(m.scope === 'self' ? [m.userId] : this.visibleTo(m.userId));
+    }
+  }
+
+  /** Reads every change after the readable position: recovers messages lost while Redis was away. */
+  private async catchUp(): Promise<void> {
+    const highest = await this.store.highestPosition();
+    const from = this.log.position();
+    if (highest <= from) return;
+    const woken = new Set<string>();
+    for (const row of await this.store.changedSince(from)) {
+      this.adopt(row.userId, row.state);
+      this.log.insert({ pos: row.pos, userId: row.userId, scope: 'all' });
+      for (const u of this.visibleTo(row.userId)) woken.add(u);
+    }
+    this.log.advanceTo(highest);
+    this.waker.wakeAll(woken);
+  }
+
+  private schedulePoll(): void {
+    if (this.stopped) return;
+    this.clock.setTimeout(() => {
+      this.poll().catch((e: unknown) => this.opts.onError?.(e)).finally(() => this.schedulePoll());
+    }, this.opts.pollMs ?? 250);
+  }
+
+  /** Due timers, heartbeats, dead instances' syncs, and a stalled log: the background duties. */
+  async poll(): Promise<void> {
+    const now = this.clock.now();
+    const deadAfter = this.opts.deadAfterMs ?? 10_000;
+    if (now - this.lastHeartbeat >= deadAfter / 4) {
+      this.lastHeartbeat = now;
+      await this.store.heartbeat(this.instanceId, now);
+      for (const o of await this.store.orphanedSyncs(now - deadAfter)) {
+        if (o.instanceId === this.instanceId) continue;
+        await this.lock.run(o.userId, () =>
+          this.mutate(o.userId, [], { orphan: { instanceId: o.instanceId, deviceId: o.deviceId, setPresence: o.setPresence } }));
+        await this.store.forgetInstance(o.instanceId);
+      }
+    }
+    for (const userId of await this.store.dueTimers(now, 500)) {
+      await this.lock.run(userId, () => this.mutate(userId, [{ kind: 'tick' }], { claimTimerDueBy: now }));
+    }
+    // A position that has not arrived within half a second was lost with a message.
+    if (!this.log.stalled()) this.stalledSince = null;
+    else if (this.stalledSince === null) this.stalledSince = now;
+    else if (now - this.stalledSince >= 500) {
+      this.stalledSince = null;
+      await this.catchUp();
+    }
+  }
+
+  stateOf(userId: string): UserPresence | undefined {
+    return this.replica.get(userId);
+  }
+
+  canSee(viewer: string, target: string): boolean {
+    return viewer === target || this.graph.sharesRoom(viewer, target);
+  }
+
+  visibleTo(viewer: string): Set<string> {
+    const s = this.graph.coMembers(viewer);
+    s.add(viewer);
+    return s;
+  }
+
+  position(): number {
+    return this.log.position();
+  }
+
+  changeLog(): ChangeLog {
+    return this.log;
+  }
+
+  async flush(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.stopped = true;
+  }
+}

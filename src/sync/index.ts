@@ -1,0 +1,12 @@
+export { Notifier, type Waiter } from './notifier.js';
+export { SyncService, type SyncRequest, type SetPresence, type SyncPresenceHooks } from './service.js';
+export type { StreamProvider, SyncContext, SyncResponse } from './streams/types.js';
+export { RoomsStream } from './streams/rooms.js';
+export { TypingStream, ReceiptsStream } from './streams/ephemeral.js';
+export { AccountDataStream, ToDeviceStream } from './streams/userData.js';
+export { loadTimeline, serveEvents, stateAt } from './streams/roomTimeline.js';
+export * from './filter.js';
+export * from './token.js';
+export type { ToDeviceStore, ToDeviceMessage } from './store.js';
+export { SyncFeeds } from './feeds.js';
+export { PresenceStream, type ProfileCache } from './streams/presence.js';

@@ -1,0 +1,73 @@
+import type { Clock, TimerHandle } from '../common/clock.js';
+
+/**
+ * Wakes exactly the long-polls an event concerns. It hands out positions, never data:
+ * a woken /sync re-reads storage up to the positions it is given, so a wake-up that
+ * races a write can only cause one extra read, never a lost event.
+ */
+export interface Waiter {
+  /** Resolves when woken or after timeoutMs; true if woken. */
+  wait(timeoutMs: number): Promise<boolean>;
+  cancel(): void;
+}
+
+interface WaiterImpl {
+  woken: boolean;
+  resolve?: (woken: boolean) => void;
+  timer?: TimerHandle;
+}
+
+export class Notifier {
+  private readonly waiters = new Map<string, Set<WaiterImpl>>();
+
+  constructor(private readonly clock: Clock) {}
+
+  wakeAll(users: Iterable<string>): void {
+    for (const u of users) this.wake(u);
+  }
+
+  wake(userId: string): void {
+    const set = this.waiters.get(userId);
+    if (!set) return;
+    this.waiters.delete(userId);
+    for (const w of set) {
+      w.woken = true;
+      w.timer?.cancel();
+      w.resolve?.(true);
+    }
+  }
+
+  /** Call before computing a response, so a write during the computation is not missed. */
+  register(userId: string): Waiter {
+    const w: WaiterImpl = { woken: false };
+    let set = this.waiters.get(userId);
+    if (!set) this.waiters.set(userId, (set = new Set()));
+    set.add(w);
+    const remove = () => {
+      const s = this.waiters.get(userId);
+      s?.delete(w);
+      if (s?.size === 0) this.waiters.delete(userId);
+    };
+    return {
+      wait: (timeoutMs) => {
+        if (w.woken) return Promise.resolve(true);
+        return new Promise<boolean>((resolve) => {
+          w.resolve = (woken) => {
+            remove();
+            resolve(woken);
+          };
+          w.timer = this.clock.setTimeout(() => w.resolve?.(false), Math.max(0, timeoutMs));
+        });
+      },
+      cancel: () => {
+        w.timer?.cancel();
+        remove();
+        w.resolve?.(false);
+      },
+    };
+  }
+
+  waitingUsers(): number {
+    return this.waiters.size;
+  }
+}

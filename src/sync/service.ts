@@ -1,0 +1,151 @@
+import type { Clock } from '../common/clock.js';
+import type { Filter } from './filter.js';
+import type { Notifier } from './notifier.js';
+import type { StreamProvider, SyncContext, SyncResponse, JoinedRoomSync } from './streams/types.js';
+import { STREAMS, decodeSyncToken, encodeSyncToken, zeroPositions, type StreamPositions } from './token.js';
+
+export type SetPresence = 'online' | 'unavailable' | 'offline';
+
+/** Told when a device's /sync starts and ends, so presence can track connections. */
+export interface SyncPresenceHooks {
+  syncStarted(userId: string, deviceId: string, setPresence: SetPresence): void;
+  syncEnded(userId: string, deviceId: string, setPresence: SetPresence): void;
+}
+
+export interface SyncRequest {
+  userId: string;
+  deviceId: string;
+  filter: Filter;
+  /** Key identifying the filter, for sharing identical concurrent requests. */
+  filterKey: string;
+  since?: string;
+  timeoutMs: number;
+  fullState: boolean;
+  setPresence: SetPresence;
+  /** Aborted when the client goes away; the long-poll then ends at once. */
+  signal?: AbortSignal;
+}
+
+function emptyResponse(): SyncResponse {
+  return {
+    next_batch: '',
+    rooms: { join: {}, invite: {}, leave: {}, knock: {} },
+    presence: { events: [] },
+    account_data: { events: [] },
+    to_device: { events: [] },
+    device_lists: { changed: [], left: [] },
+    device_one_time_keys_count: {},
+    device_unused_fallback_key_types: [],
+  };
+}
+
+function isEmpty(r: SyncResponse): boolean {
+  return (
+    Object.keys(r.rooms.join).length === 0 &&
+    Object.keys(r.rooms.invite).length === 0 &&
+    Object.keys(r.rooms.leave).length === 0 &&
+    r.presence.events.length === 0 &&
+    r.account_data.events.length === 0 &&
+    r.to_device.events.length === 0 &&
+    r.device_lists.changed.length === 0
+  );
+}
+
+/**
+ * /sync: register the waiter, read positions, build; if there is nothing new, sleep until
+ * woken or timed out and build again. Identical concurrent requests share one build.
+ */
+export class SyncService {
+  private readonly inflight = new Map<string, Promise<SyncResponse>>();
+
+  constructor(
+    private readonly providers: StreamProvider[],
+    private readonly notifier: Notifier,
+    private readonly clock: Clock,
+    private readonly presence?: SyncPresenceHooks,
+  ) {}
+
+  positions(): StreamPositions {
+    const p = zeroPositions();
+    for (const prov of this.providers) p[prov.stream] = prov.position();
+    return p;
+  }
+
+  async sync(req: SyncRequest): Promise<SyncResponse> {
+    const since = req.since === undefined ? null : decodeSyncToken(req.since);
+    this.presence?.syncStarted(req.userId, req.deviceId, req.setPresence);
+    try {
+      const deadline = this.clock.now() + req.timeoutMs;
+      for (;;) {
+        const waiter = this.notifier.register(req.userId);
+        let res: SyncResponse;
+        try {
+          res = await this.buildShared(req, since);
+        } catch (e) {
+          waiter.cancel();
+          throw e;
+        }
+        const remaining = deadline - this.clock.now();
+        if (since === null || req.fullState || !isEmpty(res) || remaining <= 0) {
+          waiter.cancel();
+          return res;
+        }
+        if (req.signal?.aborted) {
+          waiter.cancel();
+          return res;
+        }
+        const onAbort = () => waiter.cancel();
+        req.signal?.addEventListener('abort', onAbort, { once: true });
+        const woken = await waiter.wait(remaining);
+        req.signal?.removeEventListener('abort', onAbort);
+        if (!woken) return res;
+      }
+    } finally {
+      this.presence?.syncEnded(req.userId, req.deviceId, req.setPresence);
+    }
+  }
+
+  private buildShared(req: SyncRequest, since: StreamPositions | null): Promise<SyncResponse> {
+    const key = [req.userId, req.deviceId, req.since ?? '', req.filterKey, req.fullState].join('\u0000');
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = this.build(req, since).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
+    }
+    return p;
+  }
+
+  private async build(req: SyncRequest, since: StreamPositions | null): Promise<SyncResponse> {
+    const to = this.positions();
+    // A token from the future (another instance, a restored backup) must not make ranges negative.
+    if (since) for (const s of STREAMS) to[s] = Math.max(to[s], since[s]);
+    const response = emptyResponse();
+    const ctx: SyncContext = {
+      userId: req.userId,
+      deviceId: req.deviceId,
+      filter: req.filter,
+      since,
+      to,
+      fullState: req.fullState,
+      now: this.clock.now(),
+      joinedRooms: [],
+      newlyJoined: new Set(),
+      response,
+      joined: (roomId) => (response.rooms.join[roomId] ??= emptyJoined()),
+    };
+    for (const p of this.providers) await p.fill(ctx);
+    response.next_batch = encodeSyncToken(ctx.to);
+    return response;
+  }
+}
+
+function emptyJoined(): JoinedRoomSync {
+  return {
+    timeline: { events: [], limited: false, prev_batch: '' },
+    state: { events: [] },
+    ephemeral: { events: [] },
+    account_data: { events: [] },
+    unread_notifications: { notification_count: 0, highlight_count: 0 },
+    summary: {},
+  };
+}

@@ -1,0 +1,65 @@
+import type { JsonObject } from '../../common/events.js';
+import { viewFor } from '../../presence/view.js';
+import type { PresenceService } from '../../presence/service.js';
+import { presenceFilterAllows, presenceLimit } from '../filter.js';
+import type { StreamProvider, SyncContext } from './types.js';
+
+export type ProfileCache = (userId: string) => Promise<{ displayname: string | null; avatar_url: string | null }>;
+
+/**
+ * The presence section of /sync. Initial and full-state syncs get everyone visible
+ * (offline users only with include_offline_users_on_sync); incremental syncs get each
+ * changed visible user once, in their latest state.
+ */
+export class PresenceStream implements StreamProvider {
+  readonly stream = 'presence' as const;
+
+  constructor(private readonly presence: PresenceService, private readonly profiles: ProfileCache) {}
+
+  position(): number {
+    return this.presence.position();
+  }
+
+  async fill(ctx: SyncContext): Promise<void> {
+    if (!this.presence.enabled) return;
+    const viewer = ctx.userId;
+    const filter = ctx.filter.presence;
+    const since = ctx.since?.presence;
+    const log = this.presence.changeLog();
+    const snapshot = since === undefined || ctx.fullState || !log.covers(since);
+    // Introduced users (a snapshot, or members met through a join) are left out when offline.
+    const users = new Map<string, { introduced: boolean }>();
+    if (snapshot) {
+      for (const u of this.presence.visibleTo(viewer)) users.set(u, { introduced: true });
+    } else {
+      for (const e of log.between(since, ctx.to.presence)) {
+        if (e.scope === 'self') {
+          if (e.userId === viewer) users.set(viewer, { introduced: false });
+        } else if (e.scope === 'all') {
+          if (this.presence.canSee(viewer, e.userId)) users.set(e.userId, { introduced: false });
+        } else if (e.userId === viewer) {
+          for (const m of this.presence.visibleTo(viewer)) if (!users.has(m)) users.set(m, { introduced: true });
+        } else if (this.presence.canSee(viewer, e.userId) && !users.has(e.userId)) {
+          users.set(e.userId, { introduced: true });
+        }
+      }
+    }
+    const limit = presenceLimit(filter) ?? Number.MAX_SAFE_INTEGER;
+    const events: JsonObject[] = [];
+    for (const [userId, { introduced }] of users) {
+      if (events.length >= limit) break;
+      if (!presenceFilterAllows(filter, userId)) continue;
+      const state = this.presence.stateOf(userId);
+      if (!state && introduced && !this.presence.cfg.includeOfflineUsersOnSync) continue;
+      const content: JsonObject = state
+        ? { ...viewFor(state, ctx.now, this.presence.cfg, { self: userId === viewer }) }
+        : { presence: 'offline' };
+      if (introduced && content.presence === 'offline' && !content.appear_offline && !this.presence.cfg.includeOfflineUsersOnSync) continue;
+      const profile = await this.profiles(userId);
+      if (profile.displayname !== null) content.displayname = profile.displayname;
+      if (profile.avatar_url !== null) content.avatar_url = profile.avatar_url;
+      events.push({ type: 'm.presence', sender: userId, content });
+    }
+    ctx.response.presence.events.push(...events);
+  }
+}

@@ -1,0 +1,61 @@
+import type { ClientEvent } from '../../common/events.js';
+import { toClientEvent, type RoomStore, type StoredEvent } from '../../rooms/index.js';
+import { matchesEventFilter, type RoomEventFilter } from '../filter.js';
+import { encodeRoomToken } from '../token.js';
+
+const DEFAULT_TIMELINE_LIMIT = 10;
+const MAX_TIMELINE_LIMIT = 100;
+
+export interface Timeline {
+  events: StoredEvent[];
+  limited: boolean;
+  prevBatch: string;
+  /** Stream position just before the first timeline event. */
+  startPos: number;
+}
+
+/** Timeline of a room in (from, to], newest `limit` events, filtered. */
+export async function loadTimeline(store: RoomStore, roomId: string, from: number, to: number, f: RoomEventFilter | undefined): Promise<Timeline> {
+  const limit = Math.min(f?.limit ?? DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT);
+  const raw = await store.roomEvents(roomId, from, to, 'b', limit + 1);
+  const limited = raw.length > limit;
+  const kept = raw.slice(0, limit).reverse();
+  const startPos = kept.length ? kept[0].streamPos - 1 : to;
+  const events = kept.filter((e) => matchesEventFilter(f, { ...e.pdu, room_id: roomId }));
+  return { events, limited, prevBatch: encodeRoomToken({ stream: startPos }), startPos };
+}
+
+/**
+ * The room's state at stream position `at`: each current state entry walked back along
+ * its replaces_state chain until it is no later than `at`.
+ */
+export async function stateAt(store: RoomStore, roomId: string, at: number): Promise<StoredEvent[]> {
+  const out: StoredEvent[] = [];
+  for (let ev of await store.currentState(roomId)) {
+    let cur: StoredEvent | undefined = ev;
+    while (cur && cur.streamPos > at) cur = cur.replacesState ? await store.getEvent(cur.replacesState) : undefined;
+    if (cur) out.push(cur);
+    ev = cur ?? ev;
+  }
+  return out;
+}
+
+/** State changes in (from, to] not already in the timeline: the latest event per key. */
+export async function stateDelta(store: RoomStore, roomId: string, from: number, to: number): Promise<StoredEvent[]> {
+  const latest = new Map<string, StoredEvent>();
+  for (const ev of await store.stateEventsBetween(roomId, from, to)) latest.set(`${ev.pdu.type}\u0000${ev.pdu.state_key}`, ev);
+  return [...latest.values()];
+}
+
+/** Serves events in client format, with prev_content and redacted_because resolved in two batched reads. */
+export async function serveEvents(
+  store: RoomStore,
+  events: StoredEvent[],
+  ctx: { now: number; userId: string; deviceId: string },
+): Promise<ClientEvent[]> {
+  const replacedIds = events.map((e) => e.replacesState).filter((x): x is string => x !== null);
+  const redactionIds = events.map((e) => e.redactedBy).filter((x): x is string => x !== null);
+  const replaced = new Map((await store.getEvents(replacedIds)).map((e) => [e.pdu.event_id, e]));
+  const redactions = new Map((await store.getEvents(redactionIds)).map((e) => [e.pdu.event_id, e]));
+  return events.map((e) => toClientEvent(e, { ...ctx, replaced, redactions }));
+}

@@ -1,0 +1,149 @@
+import type { JsonObject } from '../../common/events.js';
+import { strippedState, type MembershipRow, type ReceiptStore, type RoomEvents, type StoredEvent } from '../../rooms/index.js';
+import type { AccountDataStore } from '../../users/index.js';
+import { matchesEventFilter, roomAllowed, type RoomEventFilter } from '../filter.js';
+import { loadTimeline, serveEvents, stateAt, stateDelta } from './roomTimeline.js';
+import type { StreamProvider, SyncContext } from './types.js';
+
+const INVITE_STATE_TYPES = new Set(['m.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.encryption', 'm.room.topic']);
+const NOTIFYING_TYPES = ['m.room.message', 'm.room.encrypted'];
+
+/** Timelines, state, invites and leaves: the `rooms` stream. */
+export class RoomsStream implements StreamProvider {
+  readonly stream = 'rooms' as const;
+  private pos = 0;
+
+  constructor(
+    private readonly rooms: RoomEvents,
+    private readonly accountData: AccountDataStore,
+    private readonly receipts: ReceiptStore,
+  ) {}
+
+  setPosition(pos: number): void {
+    if (pos > this.pos) this.pos = pos;
+  }
+
+  position(): number {
+    return this.pos;
+  }
+
+  async fill(ctx: SyncContext): Promise<void> {
+    const store = this.rooms.store;
+    const from = ctx.since?.rooms ?? 0;
+    const to = ctx.to.rooms;
+    const roomFilter = ctx.filter.room;
+    const memberships = (await store.membershipsOfUser(ctx.userId)).filter((m) => m.streamPos <= to || m.membership === 'join');
+    for (const m of memberships) {
+      if (m.membership === 'join' && m.streamPos <= to) ctx.joinedRooms.push(m.roomId);
+    }
+    const changedRooms = new Set(ctx.since ? await store.roomsWithEventsBetween(ctx.joinedRooms, from, to) : ctx.joinedRooms);
+    const roomAccountData = new Map<string, JsonObject[]>();
+    for (const d of await this.accountData.accountDataSince(ctx.userId, ctx.since ? ctx.since.accountData : -1, ctx.to.accountData)) {
+      if (d.roomId === '') continue;
+      if (!roomAccountData.has(d.roomId)) roomAccountData.set(d.roomId, []);
+      roomAccountData.get(d.roomId)!.push({ type: d.type, content: d.content });
+    }
+
+    for (const m of memberships) {
+      if (!roomAllowed(roomFilter, m.roomId) || m.streamPos > to) continue;
+      // A join -> join member event (a profile change) moves streamPos but is not a new join.
+      const isNew = ctx.since === null || (m.streamPos > from && !(m.membership === 'join' && (await this.joinedThroughout(m, from))));
+      // full_state repeats the complete state, but the timeline still starts at `since` (spec).
+      const complete = isNew || ctx.fullState;
+      if (m.membership === 'join') {
+        if (complete) ctx.newlyJoined.add(m.roomId);
+        if (!complete && !changedRooms.has(m.roomId) && !roomAccountData.has(m.roomId)) continue;
+        await this.fillJoined(ctx, m, isNew, complete, roomAccountData.get(m.roomId) ?? []);
+      } else if (m.membership === 'invite' && complete) {
+        await this.fillInvite(ctx, m);
+      } else if ((m.membership === 'leave' || m.membership === 'ban') && !m.forgotten) {
+        const wanted = ctx.since ? m.streamPos > from : roomFilter?.include_leave === true;
+        if (wanted) await this.fillLeft(ctx, m, isNew);
+      }
+    }
+  }
+
+  private async fillJoined(ctx: SyncContext, m: MembershipRow, isNew: boolean, complete: boolean, accountData: JsonObject[]): Promise<void> {
+    const store = this.rooms.store;
+    const f = ctx.filter.room;
+    const from = isNew ? await this.historyStart(m.roomId, ctx.userId) : ctx.since!.rooms;
+    const tl = await loadTimeline(store, m.roomId, from, ctx.to.rooms, f?.timeline);
+    const state = complete ? await stateAt(store, m.roomId, tl.startPos) : tl.limited ? await stateDelta(store, m.roomId, from, tl.startPos) : [];
+    const entry = ctx.joined(m.roomId);
+    const serveCtx = { now: ctx.now, userId: ctx.userId, deviceId: ctx.deviceId };
+    entry.timeline = { events: await serveEvents(store, tl.events, serveCtx), limited: tl.limited, prev_batch: tl.prevBatch };
+    entry.state = { events: await serveEvents(store, filterState(state, f?.state, m.roomId), serveCtx) };
+    entry.account_data = { events: accountData.filter((e) => matchesEventFilter(f?.account_data, { type: String(e.type), sender: ctx.userId })) };
+    entry.unread_notifications = await this.unread(m.roomId, ctx.userId);
+    entry.summary = await this.summary(m.roomId, ctx.userId);
+  }
+
+  /** Whether the user has been joined without a break from stream position `at` to now. */
+  private async joinedThroughout(m: MembershipRow, at: number): Promise<boolean> {
+    let ev = await this.rooms.store.getEvent(m.eventId);
+    while (ev && ev.streamPos > at) {
+      if (ev.pdu.content.membership !== 'join') return false;
+      ev = ev.replacesState ? await this.rooms.store.getEvent(ev.replacesState) : undefined;
+    }
+    return ev?.pdu.content.membership === 'join';
+  }
+
+  /** Where a member's view of history begins: 0 unless history visibility restricts it. */
+  private async historyStart(roomId: string, userId: string): Promise<number> {
+    const vis = String((await this.rooms.stateContent(roomId, 'm.room.history_visibility'))?.history_visibility ?? 'shared');
+    if (vis === 'shared' || vis === 'world_readable') return 0;
+    return Math.max(0, (await this.rooms.visibleFrom(roomId, userId, vis)) - 1);
+  }
+
+  private async fillInvite(ctx: SyncContext, m: MembershipRow): Promise<void> {
+    const store = this.rooms.store;
+    const events: JsonObject[] = [];
+    for (const ev of await stateAt(store, m.roomId, m.streamPos)) {
+      if (INVITE_STATE_TYPES.has(ev.pdu.type)) events.push(strippedState(ev));
+    }
+    const invite = await store.getEvent(m.eventId);
+    if (invite) events.push({ ...strippedState(invite), event_id: invite.pdu.event_id, origin_server_ts: invite.pdu.origin_server_ts });
+    ctx.response.rooms.invite[m.roomId] = { invite_state: { events } };
+  }
+
+  private async fillLeft(ctx: SyncContext, m: MembershipRow, isNew: boolean): Promise<void> {
+    const store = this.rooms.store;
+    const f = ctx.filter.room;
+    const from = isNew && !ctx.since ? 0 : (ctx.since?.rooms ?? 0);
+    const tl = await loadTimeline(store, m.roomId, from, m.streamPos, f?.timeline);
+    const state = await stateAt(store, m.roomId, tl.startPos);
+    const serveCtx = { now: ctx.now, userId: ctx.userId, deviceId: ctx.deviceId };
+    ctx.response.rooms.leave[m.roomId] = {
+      timeline: { events: await serveEvents(store, tl.events, serveCtx), limited: tl.limited, prev_batch: tl.prevBatch },
+      state: { events: await serveEvents(store, filterState(state, f?.state, m.roomId), serveCtx) },
+      account_data: { events: [] },
+    };
+  }
+
+  /** Messages from others after the user's read receipt. */
+  private async unread(roomId: string, userId: string) {
+    const count = await this.rooms.store.countEventsAfter(roomId, await this.readPosition(roomId, userId), userId, NOTIFYING_TYPES);
+    return { notification_count: count, highlight_count: 0 };
+  }
+
+  private async readPosition(roomId: string, userId: string): Promise<number> {
+    const r = await this.receipts.userReceipt(roomId, userId, 'm.read');
+    if (!r) {
+      const own = await this.rooms.store.membership(roomId, userId);
+      return own?.streamPos ?? 0;
+    }
+    return (await this.rooms.store.getEvent(r.eventId))?.streamPos ?? 0;
+  }
+
+  private async summary(roomId: string, userId: string): Promise<JsonObject> {
+    const members = await this.rooms.store.membersOfRoom(roomId);
+    const joined = members.filter((x) => x.membership === 'join');
+    const invited = members.filter((x) => x.membership === 'invite');
+    const heroes = [...joined, ...invited].map((x) => x.userId).filter((u) => u !== userId).sort().slice(0, 5);
+    return { 'm.heroes': heroes, 'm.joined_member_count': joined.length, 'm.invited_member_count': invited.length };
+  }
+}
+
+function filterState(events: StoredEvent[], f: RoomEventFilter | undefined, roomId: string): StoredEvent[] {
+  return events.filter((e) => matchesEventFilter(f, { ...e.pdu, room_id: roomId }));
+}
