@@ -150,6 +150,26 @@ describe('web client: presence between two users', { timeout: 90_000 }, () => {
     await waitForText(alice.page, contact(bobId, '.status-msg'), /^secret plans$/);
   });
 
+  test("bob's page lists his other device, with its own state (seed 004)", async () => {
+    const phone = new TestClient(server.url);
+    const login = await phone.post('/_matrix/client/v3/login', {
+      type: 'm.login.password', identifier: { type: 'm.id.user', user: 'bob' }, password: 'bob password', device_id: 'BOBPHONE',
+    });
+    assert.equal(login.status, 200, JSON.stringify(login.body));
+    phone.accessToken = login.body.access_token;
+    // The phone's state changes bob's own presence, which makes his page re-read the device list.
+    const put = await phone.put(`/_matrix/client/v3/presence/${encodeURIComponent(bobId)}/status`, { presence: 'online', status_msg: 'on my phone' });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    await waitForText(bob.page, '.device[data-device-id="BOBPHONE"] .presence-label', /^Online$/);
+    const phoneRow = (await textOf(bob.page, '.device[data-device-id="BOBPHONE"]')) ?? '';
+    assert.doesNotMatch(phoneRow, /this device/);
+    assert.equal(await bob.page.locator('.device').count(), 2);
+    await screenshot(bob.page, 'e2e-5-bob-two-devices');
+    const out = await phone.post('/_matrix/client/v3/logout', {});
+    // Logging out removes the device, so the tab-close test below depends on bob's page alone.
+    assert.equal(out.status, 200);
+  });
+
   test("bob closes the tab and alice sees him offline once the server's timer runs out", async () => {
     await waitForText(alice.page, contact(bobId, '.presence-label'), /^(Online|Idle)$/);
     const closedAt = Date.now();
@@ -158,7 +178,7 @@ describe('web client: presence between two users', { timeout: 90_000 }, () => {
     const took = Date.now() - closedAt;
     // sync_online_timeout is 2 s: offline comes from the server's timer, not at once.
     assert.ok(took >= 1500, `offline after ${took} ms`);
-    await screenshot(alice.page, 'e2e-5-alice-sees-bob-gone');
+    await screenshot(alice.page, 'e2e-6-alice-sees-bob-gone');
     await bob.context.close();
   });
 
