@@ -44,7 +44,7 @@ export async function createServer(config: Config, opts: { clock?: Clock } = {})
   const typing = new Typing(clock);
 
   const notifier = new Notifier(clock);
-  const roomsStream = new RoomsStream(rooms, storage.users, storage.rooms);
+  const roomsStream = new RoomsStream(rooms, storage.users, storage.rooms, index);
   const receiptsStream = new ReceiptsStream(storage.rooms);
   const accountDataStream = new AccountDataStream(storage.users);
   const toDeviceStream = new ToDeviceStream(storage.toDevice);

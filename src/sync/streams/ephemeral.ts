@@ -43,11 +43,12 @@ export class ReceiptsStream implements StreamProvider {
 
   async fill(ctx: SyncContext): Promise<void> {
     if (!matchesEventFilter(ctx.filter.room?.ephemeral, { type: 'm.receipt', sender: ctx.userId })) return;
-    const incremental = ctx.since ? ctx.joinedRooms.filter((r) => !ctx.newlyJoined.has(r)) : [];
+    const unchanged = ctx.since !== null && ctx.since.receipts >= ctx.to.receipts;
+    const incremental = ctx.since && !unchanged ? ctx.joinedRooms.filter((r) => !ctx.newlyJoined.has(r)) : [];
     const complete = ctx.since ? [...ctx.newlyJoined] : ctx.joinedRooms;
     const rows = [
-      ...(await this.receipts.receiptsBetween(incremental, ctx.since?.receipts ?? 0, ctx.to.receipts)),
-      ...(await this.receipts.receiptsBetween(complete, -1, ctx.to.receipts)),
+      ...(incremental.length ? await this.receipts.receiptsBetween(incremental, ctx.since?.receipts ?? 0, ctx.to.receipts) : []),
+      ...(complete.length ? await this.receipts.receiptsBetween(complete, -1, ctx.to.receipts) : []),
     ];
     const byRoom = new Map<string, JsonObject>();
     for (const r of rows) {

@@ -8,6 +8,11 @@ import type { StreamProvider, SyncContext } from './types.js';
 const INVITE_STATE_TYPES = new Set(['m.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.encryption', 'm.room.topic']);
 const NOTIFYING_TYPES = ['m.room.message', 'm.room.encrypted'];
 
+/** The in-memory membership index, as far as this stream needs it. */
+export interface JoinedRoomsIndex {
+  roomsOf(userId: string): ReadonlySet<string>;
+}
+
 /** Timelines, state, invites and leaves: the `rooms` stream. */
 export class RoomsStream implements StreamProvider {
   readonly stream = 'rooms' as const;
@@ -17,6 +22,7 @@ export class RoomsStream implements StreamProvider {
     private readonly rooms: RoomEvents,
     private readonly accountData: AccountDataStore,
     private readonly receipts: ReceiptStore,
+    private readonly index: JoinedRoomsIndex,
   ) {}
 
   setPosition(pos: number): void {
@@ -28,6 +34,15 @@ export class RoomsStream implements StreamProvider {
   }
 
   async fill(ctx: SyncContext): Promise<void> {
+    // Most long-polls wake for presence or typing: with no room event and no account data
+    // since the token there is nothing to add, and the joined rooms come from memory. The
+    // index and this.pos move together (synchronously, after each persist), so checking
+    // this.pos proves the index holds no join later than the response's position.
+    const since = ctx.since;
+    if (since && !ctx.fullState && since.rooms === ctx.to.rooms && this.pos === ctx.to.rooms && since.accountData === ctx.to.accountData) {
+      for (const roomId of this.index.roomsOf(ctx.userId)) ctx.joinedRooms.push(roomId);
+      return;
+    }
     const store = this.rooms.store;
     const from = ctx.since?.rooms ?? 0;
     const to = ctx.to.rooms;

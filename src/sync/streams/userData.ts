@@ -20,6 +20,7 @@ export class AccountDataStream implements StreamProvider {
 
   async fill(ctx: SyncContext): Promise<void> {
     const from = ctx.since && !ctx.fullState ? ctx.since.accountData : -1;
+    if (from >= ctx.to.accountData) return;
     for (const d of await this.store.accountDataSince(ctx.userId, from, ctx.to.accountData)) {
       if (d.roomId !== '') continue;
       if (!matchesEventFilter(ctx.filter.account_data, { type: d.type, sender: ctx.userId })) continue;
@@ -29,6 +30,7 @@ export class AccountDataStream implements StreamProvider {
 }
 
 const TO_DEVICE_BATCH = 100;
+const MAX_TRACKED_DEVICES = 1_000_000;
 
 /**
  * Messages queued for this device. A sync past a position acknowledges (and deletes)
@@ -37,6 +39,12 @@ const TO_DEVICE_BATCH = 100;
 export class ToDeviceStream implements StreamProvider {
   readonly stream = 'toDevice' as const;
   private pos = 0;
+  /**
+   * Per device, a position up to which its queue is known to be empty in storage. It saves
+   * every long-poll a write (and its fsync) when nothing was delivered; lost on restart,
+   * which only costs one redundant delete per device.
+   */
+  private readonly emptyUpTo = new Map<string, number>();
 
   constructor(private readonly store: ToDeviceStore) {}
 
@@ -50,9 +58,19 @@ export class ToDeviceStream implements StreamProvider {
 
   async fill(ctx: SyncContext): Promise<void> {
     const from = ctx.since?.toDevice ?? 0;
-    if (from > 0) await this.store.deleteToDeviceUpTo(ctx.userId, ctx.deviceId, from);
+    const key = `${ctx.userId}\u0000${ctx.deviceId}`;
+    // Positions start at 1, so nothing is ever stored at or below 0.
+    let knownEmpty = this.emptyUpTo.get(key) ?? 0;
+    if (from > 0 && knownEmpty < from) {
+      await this.store.deleteToDeviceUpTo(ctx.userId, ctx.deviceId, from);
+      if (this.emptyUpTo.size >= MAX_TRACKED_DEVICES) this.emptyUpTo.clear();
+      this.emptyUpTo.set(key, (knownEmpty = from));
+    }
+    if (from >= ctx.to.toDevice) return;
     const msgs = await this.store.toDeviceBetween(ctx.userId, ctx.deviceId, from, ctx.to.toDevice, TO_DEVICE_BATCH);
     for (const m of msgs) ctx.response.to_device.events.push({ sender: m.sender, type: m.type, content: m.content });
     if (msgs.length === TO_DEVICE_BATCH) ctx.to.toDevice = msgs[msgs.length - 1].streamPos;
+    // Nothing was handed out: the queue is still empty up to the response's position.
+    if (msgs.length === 0 && knownEmpty >= from) this.emptyUpTo.set(key, ctx.to.toDevice);
   }
 }
