@@ -18,6 +18,12 @@ export type App = FastifyInstance;
 // (canonical JSON, filters, storage) that later meets them.
 const MAX_JSON_DEPTH = 100;
 
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
+  'access-control-allow-headers': 'X-Requested-With, Content-Type, Authorization',
+};
+
 /** Deepest bracket nesting of a JSON text, ignoring brackets inside strings. */
 export function nestingDepth(text: string): number {
   let depth = 0;
@@ -72,13 +78,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     }
   });
 
-  app.addHook('onRequest', async (req, reply) => {
-    void reply.header('Access-Control-Allow-Origin', '*');
-    void reply.header('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS');
-    void reply.header('Access-Control-Allow-Headers', 'X-Requested-With, Content-Type, Authorization');
+  // A callback hook, not an async one: it runs on every request, long-polls included.
+  app.addHook('onRequest', (req, reply, done) => {
+    void reply.headers(CORS_HEADERS);
     if (req.method === 'OPTIONS') {
-      await reply.code(204).send();
+      void reply.code(204).send();
+      return;
     }
+    done();
   });
 
   for (const r of opts.rootRoutes) await app.register(r);

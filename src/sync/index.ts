@@ -1,5 +1,5 @@
 export { Notifier, type Waiter } from './notifier.js';
-export { SyncService, type SyncRequest, type SetPresence, type SyncPresenceHooks } from './service.js';
+export { ClientGone, SyncService, type SyncRequest, type SetPresence, type SyncPresenceHooks } from './service.js';
 export type { StreamProvider, SyncContext, SyncResponse } from './streams/types.js';
 export { RoomsStream } from './streams/rooms.js';
 export { TypingStream, ReceiptsStream } from './streams/ephemeral.js';

@@ -35,7 +35,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 export class UsersService {
   private readonly listeners: UserListeners[] = [];
-  /** Token hash → session; saves a database read on every request. Cleared on logout. */
+  /** Access token → session; saves a database read and a hash on every request. Cleared on logout. */
   private readonly tokenCache = new Map<string, Session>();
 
   constructor(
@@ -108,22 +108,22 @@ export class UsersService {
   }
 
   async authenticate(token: string): Promise<Session | undefined> {
-    const h = hashToken(token);
-    const cached = this.tokenCache.get(h);
+    // Keyed by the token itself (memory only, never stored) so a hit costs no hashing.
+    const cached = this.tokenCache.get(token);
     if (cached) return cached;
-    const row = await this.store.lookupToken(h);
+    const row = await this.store.lookupToken(hashToken(token));
     if (!row) return undefined;
     const user = await this.store.getUser(row.userId);
     if (!user || user.deactivated) return undefined;
     const session = { userId: row.userId, deviceId: row.deviceId, isAdmin: user.isAdmin };
     if (this.tokenCache.size >= TOKEN_CACHE_MAX) this.tokenCache.clear();
-    this.tokenCache.set(h, session);
+    this.tokenCache.set(token, session);
     return session;
   }
 
   async logout(token: string, session: Session): Promise<void> {
     await this.removeDevice(session.userId, session.deviceId);
-    this.tokenCache.delete(hashToken(token));
+    this.tokenCache.delete(token);
   }
 
   async logoutAll(userId: string): Promise<void> {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox as FastifyPluginAsync } from '@fastify/t
 import { Type } from 'typebox';
 import { MatrixError, notFound } from '../../common/errors.js';
 import { isUserId } from '../../common/ids.js';
-import { parseFilter, type Filter, type SetPresence } from '../../sync/index.js';
+import { ClientGone, parseFilter, type Filter, type SetPresence } from '../../sync/index.js';
 import type { ClientApiDeps } from './deps.js';
 
 const SyncQuery = Type.Object({
@@ -20,17 +20,25 @@ const SET_PRESENCE = new Set(['online', 'unavailable', 'offline']);
 export function syncRoutes(d: ClientApiDeps): FastifyPluginAsync {
   return async (app) => {
     const filterCache = new Map<string, Filter>();
+    const inlineCache = new Map<string, Filter>();
 
     async function resolveFilter(userId: string, param: string | undefined): Promise<{ filter: Filter; key: string }> {
       if (param === undefined || param === '') return { filter: {}, key: '' };
       if (param.trim().startsWith('{')) {
-        let json: unknown;
-        try {
-          json = JSON.parse(param);
-        } catch {
-          throw new MatrixError(400, 'M_NOT_JSON', 'filter is not valid JSON');
+        // Clients repeat the same inline filter on every long-poll: parse each text once.
+        let filter = inlineCache.get(param);
+        if (!filter) {
+          let json: unknown;
+          try {
+            json = JSON.parse(param);
+          } catch {
+            throw new MatrixError(400, 'M_NOT_JSON', 'filter is not valid JSON');
+          }
+          filter = parseFilter(json);
+          if (inlineCache.size >= 10_000) inlineCache.clear();
+          inlineCache.set(param, filter);
         }
-        return { filter: parseFilter(json), key: param };
+        return { filter, key: param };
       }
       if (!/^[0-9]{1,15}$/.test(param)) throw new MatrixError(400, 'M_INVALID_PARAM', 'filter must be a filter ID or a JSON object');
       const cacheKey = `${userId}\u0000${param}`;
@@ -70,9 +78,9 @@ export function syncRoutes(d: ClientApiDeps): FastifyPluginAsync {
       if (!SET_PRESENCE.has(setPresence)) throw new MatrixError(400, 'M_INVALID_PARAM', 'set_presence must be online, unavailable or offline');
       const { filter, key } = await resolveFilter(s.userId, q.filter);
       const timeoutMs = Math.min(q.timeout === undefined ? 0 : Number(q.timeout), d.config.limits.maxSyncTimeoutMs);
-      const abort = new AbortController();
+      const gone = new ClientGone();
       // The response socket closing before we answer means the client gave up on this long-poll.
-      reply.raw.once('close', () => abort.abort());
+      reply.raw.once('close', () => gone.fire());
       const res = await d.sync.sync({
         userId: s.userId,
         deviceId: s.deviceId,
@@ -82,7 +90,7 @@ export function syncRoutes(d: ClientApiDeps): FastifyPluginAsync {
         timeoutMs,
         fullState: q.full_state === 'true',
         setPresence: setPresence as SetPresence,
-        signal: abort.signal,
+        gone,
       });
       void reply.header('Cache-Control', 'no-store');
       return res;
