@@ -33,10 +33,39 @@ export const ENV_KEYS: Record<string, string> = {
   PRESENCED_INSTANCE_NAME: 'instance_name',
 };
 
-function section(raw: Raw, key: string): Raw {
-  const v = raw[key];
+/**
+ * The keys each mapping accepts, by dotted path ('' is the top level). Every mapping is
+ * checked: a key not listed is a ConfigError naming its full dotted path.
+ */
+const KNOWN_KEYS: Record<string, readonly string[]> = {
+  '': [
+    'server_name', 'bind', 'port', 'public_baseurl', 'data_dir', 'database', 'registration', 'log_level',
+    'limits', 'rate_limits', 'presence', 'redis', 'instance_name',
+  ],
+  // url and schema are accepted (and ignored) with type sqlite, path with type postgres.
+  database: ['type', 'path', 'synchronous', 'url', 'schema'],
+  redis: ['url', 'prefix'],
+  limits: ['max_body_size', 'max_displayname_length', 'max_sync_timeout'],
+  rate_limits: ['login', 'register', 'send', 'presence'],
+  'rate_limits.*': ['per_second', 'burst'],
+  presence: [
+    'enabled', 'idle_timeout', 'sync_online_timeout', 'last_active_granularity', 'sync_is_activity',
+    'include_offline_users_on_sync', 'max_status_msg_length',
+  ],
+};
+
+function checkKeys(m: Raw, path: string, known: readonly string[]): void {
+  for (const k of Object.keys(m)) {
+    if (!known.includes(k)) throw new ConfigError(path === '' ? k : `${path}.${k}`, 'unknown key');
+  }
+}
+
+/** The mapping at `path` (dotted, a child of `raw`), {} when absent or null; rejects keys not in `known`. */
+function section(raw: Raw, path: string, known: readonly string[]): Raw {
+  const v = raw[path.split('.').pop()!];
   if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(key, 'expected a mapping');
+  if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(path, 'expected a mapping');
+  checkKeys(v as Raw, path, known);
   return v as Raw;
 }
 
@@ -51,21 +80,16 @@ function setPath(raw: Raw, path: string, value: unknown): void {
 }
 
 function rateLimit(key: string, raw: Raw, dflt: RateLimit): RateLimit {
-  const r = section(raw, key.split('.').pop()!);
+  const r = section(raw, key, KNOWN_KEYS['rate_limits.*']);
   return {
     perSecond: r.per_second === undefined ? dflt.perSecond : num(`${key}.per_second`, r.per_second, 0),
     burst: r.burst === undefined ? dflt.burst : int(`${key}.burst`, r.burst, 1),
   };
 }
 
-const KNOWN_TOP = new Set([
-  'server_name', 'bind', 'port', 'public_baseurl', 'data_dir', 'database', 'registration', 'log_level',
-  'limits', 'rate_limits', 'presence', 'redis', 'instance_name',
-]);
-
 /** Turns the raw YAML mapping (snake_case) into a validated Config; throws ConfigError naming the key. */
 export function buildConfig(raw: Raw): Config {
-  for (const k of Object.keys(raw)) if (!KNOWN_TOP.has(k)) throw new ConfigError(k, 'unknown key');
+  checkKeys(raw, '', KNOWN_KEYS['']);
   const dataDir = raw.data_dir === undefined ? './data' : str('data_dir', raw.data_dir);
   const c = defaultConfig(dataDir);
   if (raw.server_name !== undefined) c.serverName = str('server_name', raw.server_name, /^[A-Za-z0-9.\-[\]:]+$/, 'a server name such as example.org');
@@ -75,7 +99,7 @@ export function buildConfig(raw: Raw): Config {
   if (raw.registration !== undefined) c.registration = raw.registration === 'auto' ? 'auto' : bool('registration', raw.registration);
   if (raw.log_level !== undefined) c.logLevel = oneOf('log_level', raw.log_level, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const);
 
-  const db = section(raw, 'database');
+  const db = section(raw, 'database', KNOWN_KEYS.database);
   const dbType = db.type === undefined ? (db.url ? 'postgres' : 'sqlite') : oneOf('database.type', db.type, ['sqlite', 'postgres'] as const);
   if (dbType === 'sqlite') {
     c.database = {
@@ -91,7 +115,7 @@ export function buildConfig(raw: Raw): Config {
     };
   }
 
-  const redis = section(raw, 'redis');
+  const redis = section(raw, 'redis', KNOWN_KEYS.redis);
   if (redis.url !== undefined) {
     c.redis = {
       url: str('redis.url', redis.url, /^rediss?:\/\//, 'a redis:// URL'),
@@ -101,12 +125,12 @@ export function buildConfig(raw: Raw): Config {
   }
   if (raw.instance_name !== undefined) c.instanceName = str('instance_name', raw.instance_name, /^[A-Za-z0-9_.-]{1,64}$/, 'a short name');
 
-  const limits = section(raw, 'limits');
+  const limits = section(raw, 'limits', KNOWN_KEYS.limits);
   if (limits.max_body_size !== undefined) c.limits.maxBodyBytes = bytes('limits.max_body_size', limits.max_body_size);
   if (limits.max_displayname_length !== undefined) c.limits.maxDisplaynameLength = int('limits.max_displayname_length', limits.max_displayname_length, 1, 65536);
   if (limits.max_sync_timeout !== undefined) c.limits.maxSyncTimeoutMs = duration('limits.max_sync_timeout', limits.max_sync_timeout);
 
-  const rl = section(raw, 'rate_limits');
+  const rl = section(raw, 'rate_limits', KNOWN_KEYS.rate_limits);
   c.rateLimits = {
     login: rateLimit('rate_limits.login', rl, c.rateLimits.login),
     register: rateLimit('rate_limits.register', rl, c.rateLimits.register),
@@ -114,7 +138,7 @@ export function buildConfig(raw: Raw): Config {
     presence: rateLimit('rate_limits.presence', rl, c.rateLimits.presence),
   };
 
-  const p = section(raw, 'presence');
+  const p = section(raw, 'presence', KNOWN_KEYS.presence);
   const pc = c.presence;
   if (p.enabled !== undefined) pc.enabled = bool('presence.enabled', p.enabled);
   if (p.idle_timeout !== undefined) pc.idleTimeoutMs = duration('presence.idle_timeout', p.idle_timeout);
