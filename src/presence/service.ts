@@ -52,6 +52,8 @@ export class PresenceService {
 
   /** Loads stored presence; devices that were connected count as disconnected now. */
   async load(): Promise<void> {
+    // Presence off: nothing is tracked, so stored state from an earlier run stays unread.
+    if (!this.cfg.enabled) return;
     const now = this.clock.now();
     this.mark = await this.store.presenceMark();
     this.log = new ChangeLog(this.mark);

@@ -6,7 +6,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/common/clock.js';
-import { V3, assertError, assertOk, sharedRoom, useServer } from '../helpers/integration.js';
+import { TestClient } from '../helpers/client.js';
+import { V3, assertError, assertOk, sharedRoom, uniqueName, useServer } from '../helpers/integration.js';
+import { startTestServer } from '../helpers/server.js';
 import {
   UNSTABLE, countWakes, getStatus, longPoll, presenceEvents, putStatus, putStatusOk, selfDetail, statusPath, syncNow,
 } from './presence-helpers.js';
@@ -68,5 +70,33 @@ describe('presence.enabled: false', () => {
     await putStatusOk(u, 'online', 'x');
     clock.advance(5000);
     assert.deepEqual(await ctx.server.server.storage.presence.loadPresence(), []);
+  });
+
+  test('state stored while presence was on is not served once it is switched off', async () => {
+    const on = await startTestServer();
+    let a = await new TestClient(on.url).register(uniqueName('wason'));
+    let b = await new TestClient(on.url).register(uniqueName('wasonb'));
+    await sharedRoom(a, [b]);
+    await putStatusOk(b, 'online', 'from the old run');
+    await putStatusOk(a, 'online', 'mine');
+    assert.equal((await getStatus(a, b)).status_msg, 'from the old run');
+    await on.close({ keepData: true });
+
+    const off = await startTestServer({ dataDir: on.dataDir, config: { presence: { enabled: false } } });
+    try {
+      const again = (c: TestClient) => Object.assign(new TestClient(off.url), { userId: c.userId, deviceId: c.deviceId, accessToken: c.accessToken });
+      a = again(a);
+      b = again(b);
+      assert.deepEqual(await getStatus(a, b), { presence: 'offline', status_msg: null });
+      const own = await selfDetail(a);
+      assert.equal(own.presence, 'offline');
+      assert.equal(own.status_msg, null);
+      assert.deepEqual(own.devices, []);
+      assert.deepEqual(presenceEvents(await syncNow(a)), []);
+      const versions = assertOk(await a.get('/_matrix/client/versions', { token: null }));
+      assert.equal(versions.unstable_features['org.presenced.presence'], false);
+    } finally {
+      await off.close();
+    }
   });
 });

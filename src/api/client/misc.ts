@@ -9,7 +9,7 @@ export function discoveryRoutes(d: ClientApiDeps): FastifyPluginAsync {
   return async (app) => {
     app.get('/_matrix/client/versions', async () => ({
       versions: ['r0.6.1', 'v1.1', 'v1.2', 'v1.3', 'v1.4', 'v1.5', 'v1.6', 'v1.7', 'v1.8', 'v1.9', 'v1.10', 'v1.11'],
-      unstable_features: { 'org.presenced.presence': true },
+      unstable_features: { 'org.presenced.presence': d.config.presence.enabled },
     }));
     app.get('/.well-known/matrix/client', async () => ({
       'm.homeserver': { base_url: d.config.publicBaseUrl || `http://${d.config.bind}:${d.config.port}` },

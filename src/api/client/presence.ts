@@ -72,7 +72,8 @@ export function unstablePresenceRoutes(d: ClientApiDeps): FastifyPluginAsync {
     app.get(`${prefix}/presence`, async (req) => {
       const s = await d.auth(req);
       const state = d.presence.stateOf(s.userId);
-      if (!state) return { presence: 'offline', status_msg: null, appear_offline: false, decided_by: null, devices: [] };
+      // With presence off nothing is tracked: state left from an earlier run is not served.
+      if (!state || !d.presence.enabled) return { presence: 'offline', status_msg: null, appear_offline: false, decided_by: null, devices: [] };
       return selfDetail(state, d.clock.now(), d.config.presence);
     });
   };
