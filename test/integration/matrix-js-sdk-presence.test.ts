@@ -5,9 +5,10 @@
  * Every time, User.presence, lastActiveAgo, currentlyActive and presenceStatusMsg hold
  * what the server sent.
  *
- * This is the one presence test on the system clock: the server runs with short presence
- * timers (idle 2 s, currently_active 1 s, drop 1 s after the last sync), so real waits
- * stay a few seconds.
+ * The server runs on a ManualClock with the default presence timers (idle 5 min,
+ * currently_active 60 s, drop 30 s after the last sync ended); the test moves that clock to
+ * cause idle and offline. Only the SDK runs on real timers (its sync loop), so the real
+ * waits here are for the SDK to observe what the server sent, each bounded by WAIT_MS.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,11 +18,20 @@ import {
   type MatrixClient, type MatrixEvent, type User,
 } from 'matrix-js-sdk';
 import { logger as sdkGlobalLogger, type Logger } from 'matrix-js-sdk/lib/logger.js';
+import { ManualClock } from '../../src/common/clock.js';
 import { TestClient } from '../helpers/client.js';
 import { sharedRoom, uniqueName } from '../helpers/integration.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { parked, selfDetail } from './presence-helpers.js';
 
 const WAIT_MS = 8_000;
+
+/** The defaults, which the server below runs with. */
+const IDLE = 5 * 60_000;
+const DROP = 30_000;
+const GRANULARITY = 60_000;
+
+const clock = new ManualClock();
 
 const quiet: Logger = {
   trace() {},
@@ -51,9 +61,9 @@ const sockets = new Set<Socket>();
 const clients: MatrixClient[] = [];
 
 before(async () => {
-  srv = await startTestServer({
-    config: { presence: { idle_timeout: '2s', last_active_granularity: '1s', sync_online_timeout: '1s' } },
-  });
+  srv = await startTestServer({ clock });
+  const { idleTimeoutMs, syncOnlineTimeoutMs, lastActiveGranularityMs } = srv.config.presence;
+  assert.deepEqual([idleTimeoutMs, syncOnlineTimeoutMs, lastActiveGranularityMs], [IDLE, DROP, GRANULARITY], 'default presence timers');
   srv.server.app.server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -151,6 +161,19 @@ function watch(user: User) {
   };
 }
 
+/**
+ * Resolves once the server no longer counts a /sync of the session's device in flight. Polls
+ * the unstable self-detail read (no server time passes); rejects after WAIT_MS.
+ */
+async function syncsEnded(session: TestClient): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const device = (await selfDetail(session)).devices.find((d: { device_id: string }) => d.device_id === session.deviceId);
+    if (device && !device.syncing) return;
+    if (Date.now() > deadline) throw new Error(`${session.userId}: the server still counts a /sync in flight: ${JSON.stringify(device)}`);
+  }
+}
+
 /** The User fields hold exactly what the event carried (the SDK keeps an old status_msg when none is sent). */
 function assertHoldsServerValues(s: Seen, previousMsg: string | undefined): void {
   assert.equal(s.presence, s.content.presence);
@@ -163,26 +186,33 @@ test('matrix-js-sdk client A follows client B: online, unavailable, status messa
   const a = await new TestClient(srv.url).register(uniqueName('sdkpa'));
   const b = await new TestClient(srv.url).register(uniqueName('sdkpb'));
   const roomId = await sharedRoom(a, [b]);
+  // The setup's activity settles: neither has a client yet, so both drop to offline.
+  clock.advance(DROP);
 
   const clientA = await sdkClient(a);
   const userB = clientA.getUser(b.userId);
   assert.ok(userB, "A's client has a User for B after its first sync");
+  assert.equal(userB.presence, 'offline', 'B has no client yet');
   const watcher = watch(userB);
-  const clientB = await sdkClient(b);
 
-  // Online: B talks (activity) with its client syncing. A's initial sync may already have said so.
+  // Online: B's client starts syncing, and B talks (activity).
+  const clientB = await sdkClient(b);
   await clientB.sendTextMessage(roomId, 'hello from B');
-  if (userB.presence !== 'online') assertHoldsServerValues(await watcher.next((s) => s.presence === 'online', 'B online'), undefined);
+  assertHoldsServerValues(await watcher.next((s) => s.presence === 'online', 'B online'), undefined);
   assert.equal(userB.presence, 'online');
   assert.equal(typeof userB.lastActiveAgo, 'number');
   const online = await clientA.getPresence(b.userId);
   assert.equal(online.presence, 'online');
 
-  // Unavailable: 2 s without activity while B's client keeps syncing.
+  // Unavailable: idle_timeout without activity while B's client keeps syncing. B's sync loop
+  // is parked in a long-poll when the clock moves, so the server counts B connected
+  // throughout (no drop); that long-poll times out on the way and B's loop polls again.
+  await parked(srv, b.userId);
+  clock.advance(IDLE);
   const idle = await watcher.next((s) => s.presence === 'unavailable', 'B unavailable');
   assertHoldsServerValues(idle, undefined);
   assert.equal(idle.currentlyActive, undefined, 'no currently_active with unavailable');
-  assert.ok(idle.lastActiveAgo! >= 2000, String(idle.lastActiveAgo));
+  assert.ok(idle.lastActiveAgo! >= IDLE, String(idle.lastActiveAgo));
   assert.equal(idle.content.status_msg, undefined);
 
   // A new status message, set through the SDK's setPresence.
@@ -192,7 +222,7 @@ test('matrix-js-sdk client A follows client B: online, unavailable, status messa
   assertHoldsServerValues(msg, undefined);
   assert.equal(msg.presenceStatusMsg, 'back in a bit');
   assert.equal(msg.currentlyActive, true);
-  assert.ok(msg.lastActiveAgo! < 1000, String(msg.lastActiveAgo));
+  assert.equal(msg.lastActiveAgo, 0, 'active just now: the clock has not moved since');
 
   // Appear offline through the unstable endpoint: A sees a bare offline.
   const hidden = watcher.next((s) => s.presence === 'offline', 'B appearing offline');
@@ -208,7 +238,7 @@ test('matrix-js-sdk client A follows client B: online, unavailable, status messa
   assert.equal((self as unknown as Record<string, unknown>).appear_offline, true, 'B itself still sees its real state');
   assert.notEqual(self.presence, 'offline');
 
-  // Visible again, then B's client stops: offline 1 s after its last sync ended.
+  // Visible again, then B's client stops: offline sync_online_timeout after its last sync ended.
   const visible = watcher.next((s) => s.presence !== 'offline', 'B visible again');
   await clientB.http.authedRequest(Method.Put, '/presence/appear_offline', undefined, { appear_offline: false }, {
     prefix: '/_matrix/client/unstable/org.presenced',
@@ -217,11 +247,19 @@ test('matrix-js-sdk client A follows client B: online, unavailable, status messa
   assertHoldsServerValues(again, 'back in a bit');
   assert.equal(again.content.status_msg, 'back in a bit');
 
-  const gone = watcher.next((s) => s.presence === 'offline', 'B offline after stopClient');
+  // B's loop is in a long-poll that only a wake-up could end (the clock is frozen):
+  // stopClient must abort it, and the server must see that sync end.
+  await parked(srv, b.userId);
   clientB.stopClient();
+  await syncsEnded(b);
+  const gone = watcher.next((s) => s.presence === 'offline', 'B offline after stopClient');
+  clock.advance(DROP - 1);
+  assert.equal((await clientA.getPresence(b.userId)).presence, 'online', 'still online 1 ms before sync_online_timeout');
+  clock.advance(1);
   const offline = await gone;
   assertHoldsServerValues(offline, 'back in a bit');
   assert.equal(typeof offline.lastActiveAgo, 'number', 'a real offline still says how long ago B was active');
+  assert.ok(offline.lastActiveAgo! >= DROP, String(offline.lastActiveAgo));
   assert.equal(offline.currentlyActive, undefined);
   assert.equal(offline.content.status_msg, 'back in a bit');
   assert.equal(userB.presence, 'offline');

@@ -1,25 +1,45 @@
 /** Spec chapter "Syncing": initial and incremental /sync, long-poll, invites, leaves, to-device, set_presence. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as realTimer } from 'node:timers/promises';
+import { ManualClock } from '../../src/common/clock.js';
 import { V3, assertError, assertOk, enc, joinedRoom, roomPath, sharedRoom, syncOk, timelineOf, useServer } from '../helpers/integration.js';
 import type { TestClient } from '../helpers/client.js';
+import { longPoll as parkLongPoll } from './presence-helpers.js';
 
-const ctx = useServer();
+/** The server's clock only moves when a test says so; no passing test here moves it. */
+const clock = new ManualClock();
+const ctx = useServer({ clock });
 
 const LONG_POLL_MS = 10_000;
-/** A woken long-poll must answer far sooner than its timeout. */
-const PROMPT_MS = 3_000;
-/** Lets a long-poll reach its waiting state before the event that should wake it. */
-const PARK_MS = 250;
+/**
+ * Only bounds a failure: a long-poll that nothing woke would wait forever on the frozen
+ * clock (and hold the server's close), so after this much real time it is released by
+ * moving the clock past its timeout, and the test fails.
+ */
+const NOT_WOKEN_MS = 5_000;
 
-async function longPoll(c: TestClient, since: string, trigger: () => Promise<unknown>): Promise<{ body: any; elapsed: number }> {
-  const started = Date.now();
-  const pending = c.sync({ since, timeout: LONG_POLL_MS });
-  await sleep(PARK_MS);
+/**
+ * Parks a long-poll from `since` on the server, runs `trigger`, and returns the long-poll's
+ * body. The clock never moves, so the long-poll's timeout cannot fire: if it answers, the
+ * write woke it. It is parked before the trigger starts, so it answers after the write.
+ */
+async function longPoll(c: TestClient, since: string, trigger: () => Promise<unknown>): Promise<any> {
+  const startedAt = clock.now();
+  const poll = await parkLongPoll(ctx.server, c, since, LONG_POLL_MS);
+  assert.equal(poll.settled(), false, 'the long-poll waits while nothing happens');
   await trigger();
-  const res = await pending;
-  return { body: assertOk(res, 'long-poll'), elapsed: Date.now() - started };
+  const giveUp = new AbortController();
+  const stuck = realTimer(NOT_WOKEN_MS, 'stuck' as const, { signal: giveUp.signal }).catch(() => 'answered' as const);
+  const first = await Promise.race([poll.result, stuck]);
+  giveUp.abort();
+  if (first === 'stuck') {
+    clock.advance(LONG_POLL_MS);
+    await poll.result;
+    assert.fail(`the long-poll was not woken by the write (released after ${NOT_WOKEN_MS} ms real time)`);
+  }
+  assert.equal(clock.now(), startedAt, 'no server time passed: only a wake-up can have answered the long-poll');
+  return assertOk(await poll.result, 'long-poll');
 }
 
 describe('initial sync', () => {
@@ -137,8 +157,7 @@ describe('long-poll', () => {
     const roomId = await sharedRoom(alice, [bob]);
     const since = (await syncOk(bob)).next_batch;
     let eventId = '';
-    const { body, elapsed } = await longPoll(bob, since, async () => { eventId = await alice.send(roomId, 'wake up'); });
-    assert.ok(elapsed < PROMPT_MS, `took ${elapsed} ms`);
+    const body = await longPoll(bob, since, async () => { eventId = await alice.send(roomId, 'wake up'); });
     assert.deepEqual(timelineOf(body, roomId).map((e) => e.event_id), [eventId]);
   });
 
@@ -147,8 +166,7 @@ describe('long-poll', () => {
     const bob = await ctx.user('lpib');
     const since = (await syncOk(bob)).next_batch;
     let roomId = '';
-    const { body, elapsed } = await longPoll(bob, since, async () => { roomId = await alice.createRoom({ invite: [bob.userId] }); });
-    assert.ok(elapsed < PROMPT_MS, `took ${elapsed} ms`);
+    const body = await longPoll(bob, since, async () => { roomId = await alice.createRoom({ invite: [bob.userId] }); });
     assert.ok(body.rooms.invite[roomId], JSON.stringify(body.rooms));
   });
 
@@ -156,9 +174,8 @@ describe('long-poll', () => {
     const alice = await ctx.user('lpta');
     const bob = await ctx.user('lptb');
     const since = (await syncOk(bob)).next_batch;
-    const { body, elapsed } = await longPoll(bob, since, () =>
+    const body = await longPoll(bob, since, () =>
       alice.put(`${V3}/sendToDevice/org.example.ping/lp1`, { messages: { [bob.userId]: { [bob.deviceId]: { n: 1 } } } }));
-    assert.ok(elapsed < PROMPT_MS, `took ${elapsed} ms`);
     assert.deepEqual(body.to_device.events, [{ sender: alice.userId, type: 'org.example.ping', content: { n: 1 } }]);
   });
 });
