@@ -57,14 +57,16 @@ export async function createServer(config: Config, opts: { clock?: Clock } = {})
   });
   await presence.load();
   const profileCache = new Map<string, { displayname: string | null; avatar_url: string | null }>();
-  const cachedProfile = async (userId: string) => {
-    let p = profileCache.get(userId);
-    if (!p) {
-      p = await users.getProfile(userId).catch(() => ({ displayname: null, avatar_url: null }));
+  const cachedProfile = (userId: string) => {
+    const hit = profileCache.get(userId);
+    if (hit) return hit;
+    return users.getProfile(userId).catch(() => ({ displayname: null, avatar_url: null })).then((p) => {
+      // A change announced while this read was in flight has already put the newer profile here.
+      if (profileCache.has(userId)) return profileCache.get(userId)!;
       if (profileCache.size > 200_000) profileCache.clear();
       profileCache.set(userId, p);
-    }
-    return p;
+      return p;
+    });
   };
   const feeds = new SyncFeeds(notifier, index, { accountData: accountDataStream, receipts: receiptsStream, toDevice: toDeviceStream });
   const sync = new SyncService(

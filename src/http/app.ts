@@ -1,6 +1,8 @@
+import type { Duplex } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncTypebox as FastifyPluginAsync, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { installErrorHandlers } from './errors.js';
+import { QueryParser } from './query.js';
 import { MatrixError } from '../common/errors.js';
 
 export interface AppOptions {
@@ -54,7 +56,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     return503OnClosing: true,
     // Per-request log lines would dominate the log of a server full of long-polls.
     logController: new LogController({ disableRequestLogging: true }),
-    routerOptions: { maxParamLength: 1000 },
+    routerOptions: { maxParamLength: 1000, querystringParser: new QueryParser().parse },
+    // Errors Node's HTTP parser raises before there is a request (an over-long URL or
+    // header, a malformed request line) still answer Matrix error JSON.
+    clientErrorHandler: answerClientError,
     // Undecodable URLs are rejected before routing; they still owe the client Matrix error JSON.
     frameworkErrors: (err, _req, reply: FastifyReply) => {
       void reply.code(400).send({ errcode: 'M_UNRECOGNIZED', error: err.message });
@@ -93,4 +98,19 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     for (const r of opts.clientRoutes) await app.register(r, { prefix });
   }
   return app;
+}
+
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, errcode, error] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'M_TOO_LARGE', 'The request line or headers are too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'M_UNKNOWN', 'The request took too long to arrive']
+        : [400, 'Bad Request', 'M_UNKNOWN', 'Malformed HTTP request'];
+  const body = JSON.stringify({ errcode, error });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }

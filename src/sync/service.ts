@@ -178,7 +178,10 @@ export class SyncService {
       response,
       joined: (roomId) => (response.rooms.join[roomId] ??= emptyJoined()),
     };
-    for (const p of this.providers) await p.fill(ctx);
+    for (const p of this.providers) {
+      const pending = p.fill(ctx);
+      if (pending) await pending;
+    }
     response.next_batch = encodeSyncToken(ctx.to);
     return response;
   }

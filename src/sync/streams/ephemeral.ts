@@ -13,7 +13,7 @@ export class TypingStream implements StreamProvider {
     return this.typing.position();
   }
 
-  async fill(ctx: SyncContext): Promise<void> {
+  fill(ctx: SyncContext): void {
     const f = ctx.filter.room?.ephemeral;
     if (!matchesEventFilter(f, { type: 'm.typing', sender: ctx.userId })) return;
     for (const roomId of ctx.joinedRooms) {
@@ -41,9 +41,14 @@ export class ReceiptsStream implements StreamProvider {
     return this.pos;
   }
 
-  async fill(ctx: SyncContext): Promise<void> {
+  fill(ctx: SyncContext): Promise<void> | void {
     if (!matchesEventFilter(ctx.filter.room?.ephemeral, { type: 'm.receipt', sender: ctx.userId })) return;
     const unchanged = ctx.since !== null && ctx.since.receipts >= ctx.to.receipts;
+    if (unchanged && ctx.newlyJoined.size === 0) return;
+    return this.fillRows(ctx, unchanged);
+  }
+
+  private async fillRows(ctx: SyncContext, unchanged: boolean): Promise<void> {
     const incremental = ctx.since && !unchanged ? ctx.joinedRooms.filter((r) => !ctx.newlyJoined.has(r)) : [];
     const complete = ctx.since ? [...ctx.newlyJoined] : ctx.joinedRooms;
     const rows = [

@@ -4,7 +4,9 @@ import type { PresenceService } from '../../presence/service.js';
 import { presenceFilterAllows, presenceLimit } from '../filter.js';
 import type { StreamProvider, SyncContext } from './types.js';
 
-export type ProfileCache = (userId: string) => Promise<{ displayname: string | null; avatar_url: string | null }>;
+type Profile = { displayname: string | null; avatar_url: string | null };
+/** A profile, synchronously when it is cached (the usual case on a long-poll wake-up). */
+export type ProfileCache = (userId: string) => Profile | Promise<Profile>;
 
 /**
  * The presence section of /sync. Initial and full-state syncs get everyone visible
@@ -20,7 +22,7 @@ export class PresenceStream implements StreamProvider {
     return this.presence.position();
   }
 
-  async fill(ctx: SyncContext): Promise<void> {
+  fill(ctx: SyncContext): Promise<void> | void {
     if (!this.presence.enabled) return;
     const viewer = ctx.userId;
     const filter = ctx.filter.presence;
@@ -46,6 +48,7 @@ export class PresenceStream implements StreamProvider {
     }
     const limit = presenceLimit(filter) ?? Number.MAX_SAFE_INTEGER;
     const events: JsonObject[] = [];
+    const lookups: Promise<void>[] = [];
     for (const [userId, { introduced }] of users) {
       if (events.length >= limit) break;
       if (!presenceFilterAllows(filter, userId)) continue;
@@ -55,11 +58,22 @@ export class PresenceStream implements StreamProvider {
         ? { ...viewFor(state, ctx.now, this.presence.cfg, { self: userId === viewer }) }
         : { presence: 'offline' };
       if (introduced && content.presence === 'offline' && !content.appear_offline && !this.presence.cfg.includeOfflineUsersOnSync) continue;
-      const profile = await this.profiles(userId);
-      if (profile.displayname !== null) content.displayname = profile.displayname;
-      if (profile.avatar_url !== null) content.avatar_url = profile.avatar_url;
+      const profile = this.profiles(userId);
+      if (profile instanceof Promise) lookups.push(profile.then((p) => addProfile(content, p)));
+      else addProfile(content, profile);
       events.push({ type: 'm.presence', sender: userId, content });
     }
-    ctx.response.presence.events.push(...events);
+    if (lookups.length === 0) {
+      ctx.response.presence.events.push(...events);
+      return;
+    }
+    return Promise.all(lookups).then(() => {
+      ctx.response.presence.events.push(...events);
+    });
   }
+}
+
+function addProfile(content: JsonObject, profile: Profile): void {
+  if (profile.displayname !== null) content.displayname = profile.displayname;
+  if (profile.avatar_url !== null) content.avatar_url = profile.avatar_url;
 }

@@ -33,7 +33,7 @@ export class RoomsStream implements StreamProvider {
     return this.pos;
   }
 
-  async fill(ctx: SyncContext): Promise<void> {
+  fill(ctx: SyncContext): Promise<void> | void {
     // Most long-polls wake for presence or typing: with no room event and no account data
     // since the token there is nothing to add, and the joined rooms come from memory. The
     // index and this.pos move together (synchronously, after each persist), so checking
@@ -43,6 +43,10 @@ export class RoomsStream implements StreamProvider {
       for (const roomId of this.index.roomsOf(ctx.userId)) ctx.joinedRooms.push(roomId);
       return;
     }
+    return this.fillChanged(ctx);
+  }
+
+  private async fillChanged(ctx: SyncContext): Promise<void> {
     const store = this.rooms.store;
     const from = ctx.since?.rooms ?? 0;
     const to = ctx.to.rooms;

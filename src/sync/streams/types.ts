@@ -54,5 +54,9 @@ export interface SyncContext {
 export interface StreamProvider {
   readonly stream: StreamName;
   position(): number;
-  fill(ctx: SyncContext): Promise<void>;
+  /**
+   * Adds this stream's part. Returns nothing when it finished synchronously: most
+   * long-poll wake-ups touch one stream, and the others then cost no promise.
+   */
+  fill(ctx: SyncContext): Promise<void> | void;
 }

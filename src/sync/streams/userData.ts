@@ -18,9 +18,13 @@ export class AccountDataStream implements StreamProvider {
     return this.pos;
   }
 
-  async fill(ctx: SyncContext): Promise<void> {
+  fill(ctx: SyncContext): Promise<void> | void {
     const from = ctx.since && !ctx.fullState ? ctx.since.accountData : -1;
     if (from >= ctx.to.accountData) return;
+    return this.fillFrom(ctx, from);
+  }
+
+  private async fillFrom(ctx: SyncContext, from: number): Promise<void> {
     for (const d of await this.store.accountDataSince(ctx.userId, from, ctx.to.accountData)) {
       if (d.roomId !== '') continue;
       if (!matchesEventFilter(ctx.filter.account_data, { type: d.type, sender: ctx.userId })) continue;
@@ -56,11 +60,16 @@ export class ToDeviceStream implements StreamProvider {
     return this.pos;
   }
 
-  async fill(ctx: SyncContext): Promise<void> {
+  fill(ctx: SyncContext): Promise<void> | void {
     const from = ctx.since?.toDevice ?? 0;
     const key = `${ctx.userId}\u0000${ctx.deviceId}`;
     // Positions start at 1, so nothing is ever stored at or below 0.
-    let knownEmpty = this.emptyUpTo.get(key) ?? 0;
+    const knownEmpty = this.emptyUpTo.get(key) ?? 0;
+    if (from >= ctx.to.toDevice && knownEmpty >= from) return;
+    return this.fillFrom(ctx, from, key, knownEmpty);
+  }
+
+  private async fillFrom(ctx: SyncContext, from: number, key: string, knownEmpty: number): Promise<void> {
     if (from > 0 && knownEmpty < from) {
       await this.store.deleteToDeviceUpTo(ctx.userId, ctx.deviceId, from);
       if (this.emptyUpTo.size >= MAX_TRACKED_DEVICES) this.emptyUpTo.clear();
