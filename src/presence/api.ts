@@ -19,6 +19,7 @@ export interface Presence {
   stateOf(userId: string): UserPresence | undefined;
   canSee(viewer: string, target: string): boolean;
   visibleTo(viewer: string): Set<string>;
+  membersOf(roomId: string): ReadonlySet<string>;
   position(): number;
   changeLog(): ChangeLog;
   flush(): Promise<void>;

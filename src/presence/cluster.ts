@@ -204,6 +204,10 @@ export class ClusterPresenceService implements Presence {
     return viewer === target || this.graph.sharesRoom(viewer, target);
   }
 
+  membersOf(roomId: string): ReadonlySet<string> {
+    return this.graph.members(roomId);
+  }
+
   visibleTo(viewer: string): Set<string> {
     const s = this.graph.coMembers(viewer);
     s.add(viewer);

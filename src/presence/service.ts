@@ -91,6 +91,11 @@ export class PresenceService {
     return viewer === target || this.graph.sharesRoom(viewer, target);
   }
 
+  /** Users joined to a room (whose presence a joiner is introduced to). */
+  membersOf(roomId: string): ReadonlySet<string> {
+    return this.graph.members(roomId);
+  }
+
   /** Users whose presence the viewer may see, the viewer included. */
   visibleTo(viewer: string): Set<string> {
     const s = this.graph.coMembers(viewer);

@@ -58,6 +58,43 @@ function assertFiles(o: BenchOutput): void {
   assert.match(o.table, /delivery p99 ms/);
 }
 
+/**
+ * floor with --url: the floor side then the target, each sane and sampled, and the report's
+ * ratios are target / floor, among them server CPU per delivered update and PUT/s.
+ */
+function assertFloorAndTarget(o: BenchOutput, what: string): void {
+  const rep = o.report;
+  assert.deepEqual(rep.runs.map((r) => r.name), ['floor', 'target'], `${what}: floor first, then the target`);
+  assert.deepEqual(rep.rounds?.map((r) => [r.name, r.round]), [['floor', 1], ['target', 1]], `${what}: one round of each`);
+  const [floor, tgt] = rep.runs;
+  assert.equal(floor.target, 'floor');
+  assert.equal(tgt.target, srv.url);
+  for (const r of rep.runs) {
+    assertSane(r, `${what} ${r.name}`);
+    assert.ok(r.figures.serverCpuMs !== null && r.figures.serverCpuMs > 0, `${what} ${r.name}: server CPU sampled`);
+    assert.ok(r.figures.serverCpuMsPerDelivered !== null && r.figures.serverCpuMsPerDelivered > 0, `${what} ${r.name}: CPU per delivered update`);
+  }
+  assert.equal(rep.ratioOf, 'target / floor');
+  const ratios = rep.ratios;
+  assert.ok(ratios, `${what}: no ratios in the report`);
+  const expect = {
+    serverCpuMsPerDelivered: tgt.figures.serverCpuMsPerDelivered! / floor.figures.serverCpuMsPerDelivered!,
+    putPerSec: tgt.figures.putPerSec / floor.figures.putPerSec,
+  };
+  for (const [key, want] of Object.entries(expect)) {
+    const got = ratios[key];
+    assert.ok(typeof got === 'number' && Number.isFinite(got) && got > 0, `${what}: ratio ${key} = ${got}`);
+    assert.ok(Math.abs(got - want) <= 1e-9 * Math.max(1, want), `${what}: ratio ${key} ${got} is not target / floor ${want}`);
+  }
+  // The same ratios are in the JSON file, and the table has a target / floor column.
+  const json = JSON.parse(readFileSync(o.jsonPath, 'utf8')) as { ratios?: Record<string, number | null>; ratioOf?: string };
+  assert.equal(json.ratioOf, 'target / floor');
+  assert.equal(json.ratios?.serverCpuMsPerDelivered, ratios.serverCpuMsPerDelivered);
+  assert.equal(json.ratios?.putPerSec, ratios.putPerSec);
+  assert.match(o.table, /target \/ floor/);
+  assert.match(o.table, /server CPU ms\/delivered/);
+}
+
 describe('bench smoke', { timeout: 120_000 }, () => {
   test('fanout: 3 observers for 1 s, with the server process sampled', async () => {
     const o = await runBench(opts('--url', srv.url, 'fanout', '--observers', '3', '--duration', '1', '--drain', '3', '--pid', String(process.pid)), 'smoke', quiet);
@@ -97,6 +134,31 @@ describe('bench smoke', { timeout: 120_000 }, () => {
     const r = o.report.runs[0];
     assertSane(r, 'floor');
     assert.ok(r.figures.serverCpuMs !== null, 'the floor server pid is sampled');
+    assertFiles(o);
+  });
+
+  test('floor with --url: target and floor alternately, target / floor ratios', async () => {
+    const o = await runBench(opts('--url', srv.url, 'floor', '--observers', '2', '--duration', '0.5', '--drain', '3', '--rounds', '1', '--pid', String(process.pid)), 'smoke', quiet);
+    assert.equal(o.report.scenario, 'floor-fanout');
+    assertFloorAndTarget(o, 'floor fanout');
+    for (const r of o.report.runs) assert.equal(r.figures.expected, r.figures.updatesSent * 2, `${r.name}: every update is owed to both observers`);
+    assertFiles(o);
+  });
+
+  test('floor --scenario population with --url: 2 users on each side, ratios', async () => {
+    const o = await runBench(
+      opts('--url', srv.url, 'floor', '--scenario', 'population', '--users', '2', '--duration', '0.5', '--churn', '600', '--msg-rate', '4', '--drain', '3', '--rounds', '1', '--pid', String(process.pid)),
+      'smoke',
+      quiet,
+    );
+    assert.equal(o.report.scenario, 'floor-population');
+    assertFloorAndTarget(o, 'floor population');
+    for (const r of o.report.runs) {
+      const mix = r.mix as { users: number; dm: { rooms: number } };
+      assert.equal(mix.users, 2, `${r.name}: the mix is drawn for 2 users`);
+      assert.equal(mix.dm.rooms, 3);
+      assert.equal(r.figures.messageErrors, 0, `${r.name}: message errors`);
+    }
     assertFiles(o);
   });
 

@@ -97,6 +97,22 @@ describe('joining a room', () => {
     const res = await poll.result;
     assert.equal(presenceIn(res.body, a)?.status_msg, 'unchanged');
   });
+
+  test("a join introduces the new room's members only, not everyone the joiner already sees", async () => {
+    const a = await ctx.user('onlya');
+    const old = await ctx.user('onlyold');
+    const fresh = await ctx.user('onlynew');
+    await sharedRoom(a, [old]);
+    const roomId = await fresh.createRoom({ invite: [a.userId] });
+    await putStatusOk(old, 'online', 'already known');
+    await putStatusOk(fresh, 'online', 'new to a');
+    const s1 = await observe(a);
+    assert.equal(presenceIn(s1, old)?.status_msg, 'already known');
+    await a.join(roomId);
+    const s2 = await observe(a, { since: s1.next_batch });
+    assert.equal(presenceIn(s2, fresh)?.status_msg, 'new to a');
+    assert.equal(presenceIn(s2, old), undefined, 'an unchanged contact from another room is not sent again');
+  });
 });
 
 describe('leaving', () => {

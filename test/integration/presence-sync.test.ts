@@ -336,4 +336,39 @@ describe('fan-out cost', () => {
     for (const u of [a, b, c]) assert.equal(wakes.of(u.userId), 3, u.userId);
     assert.equal(wakes.of(stranger.userId), 0);
   });
+
+  test("a woken observer's /sync answers a presence-only change from memory: no storage query", async () => {
+    const { users: [a, b] } = await quietRoom('costpoll', 2);
+    const since = (await syncNow(a, { set_presence: 'offline' })).next_batch;
+    const storage = ctx.server.server.storage as unknown as Record<string, object>;
+    const calls: string[] = [];
+    const restore: (() => void)[] = [];
+    for (const area of ['rooms', 'users', 'toDevice', 'presence']) {
+      const store = storage[area] as Record<string, unknown>;
+      let proto = Object.getPrototypeOf(store);
+      while (proto && proto !== Object.prototype) {
+        for (const name of Object.getOwnPropertyNames(proto)) {
+          const original = store[name];
+          if (name === 'constructor' || typeof original !== 'function' || Object.hasOwn(store, name)) continue;
+          store[name] = function (this: unknown, ...args: unknown[]) {
+            calls.push(`${area}.${name}`);
+            return (original as (...x: unknown[]) => unknown).apply(this, args);
+          };
+          restore.push(() => delete store[name]);
+        }
+        proto = Object.getPrototypeOf(proto);
+      }
+    }
+    try {
+      const poll = await longPoll(ctx.server, a, since, 60_000, { set_presence: 'offline' });
+      // The PUT itself writes b's presence; only what a's long-poll does afterwards is counted.
+      await putStatusOk(b, 'online', 'from memory');
+      const written = calls.length;
+      const res = assertOk(await poll.result);
+      assert.equal(presenceIn(res, b).status_msg, 'from memory');
+      assert.deepEqual(calls.slice(written), [], 'the woken sync read no storage');
+    } finally {
+      for (const r of restore) r();
+    }
+  });
 });

@@ -40,7 +40,8 @@ export class PresenceStream implements StreamProvider {
         } else if (e.scope === 'all') {
           if (this.presence.canSee(viewer, e.userId)) users.set(e.userId, { introduced: false });
         } else if (e.userId === viewer) {
-          for (const m of this.presence.visibleTo(viewer)) if (!users.has(m)) users.set(m, { introduced: true });
+          // The viewer joined e.roomId: introduce that room's members, not the whole audience.
+          for (const m of this.presence.membersOf(e.roomId)) if (!users.has(m)) users.set(m, { introduced: true });
         } else if (this.presence.canSee(viewer, e.userId) && !users.has(e.userId)) {
           users.set(e.userId, { introduced: true });
         }
