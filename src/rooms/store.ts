@@ -60,6 +60,8 @@ export interface RoomStore {
   membershipsOfUser(userId: string): Promise<MembershipRow[]>;
   membership(roomId: string, userId: string): Promise<MembershipRow | undefined>;
   membersOfRoom(roomId: string): Promise<MembershipRow[]>;
+  /** Joined and invited counts and up to `heroes` joined-or-invited users other than `viewer`, by user ID. */
+  memberSummary(roomId: string, viewer: string, heroes: number): Promise<MemberSummary>;
   allJoined(): Promise<{ roomId: string; userId: string }[]>;
   setForgotten(roomId: string, userId: string): Promise<void>;
   txnEvent(userId: string, deviceId: string, txnId: string): Promise<string | undefined>;
@@ -87,4 +89,11 @@ export interface ReceiptStore {
   receiptsBetween(roomIds: string[], from: number, to: number): Promise<ReceiptRow[]>;
   receiptsOfRoom(roomId: string): Promise<ReceiptRow[]>;
   userReceipt(roomId: string, userId: string, receiptType: string): Promise<ReceiptRow | undefined>;
+}
+
+/** What a room's `summary` in /sync needs, without reading every member. */
+export interface MemberSummary {
+  joined: number;
+  invited: number;
+  heroes: string[];
 }

@@ -118,9 +118,21 @@ describe('/sync with filters', () => {
     assertOk(await alice.put(roomPath(busy, 'typing', alice.userId), { typing: false }));
   });
 
-  test('lazy_load_members is accepted', async () => {
-    const sync = await syncOk(alice, { filter: JSON.stringify({ room: { state: { lazy_load_members: true }, timeline: { limit: 3 } } }) });
-    assert.ok(joinedRoom(sync, busy), 'joinedRoom(sync, busy)');
+  test('lazy_load_members sends the member events of timeline senders and of the syncing user only', async () => {
+    const carol = await ctx.user('sfc');
+    const dave = await ctx.user('sfd');
+    const room = await sharedRoom(alice, [bob, carol, dave], { name: 'Lazy' });
+    await dave.send(room, 'dave speaks');
+    await bob.send(room, 'bob speaks');
+    const membersIn = (s: any) =>
+      joinedRoom(s, room).state.events.filter((e: any) => e.type === 'm.room.member').map((e: any) => e.state_key).sort();
+    const lazy = await syncOk(carol, { filter: JSON.stringify({ room: { state: { lazy_load_members: true }, timeline: { limit: 2 } } }) });
+    assert.deepEqual(membersIn(lazy), [bob.userId, carol.userId, dave.userId].sort(), 'senders and self, not alice');
+    assert.ok(joinedRoom(lazy, room).state.events.some((e: any) => e.type === 'm.room.name'), 'other state is kept');
+    assert.deepEqual(joinedRoom(lazy, room).summary['m.joined_member_count'], 4);
+    assert.equal(joinedRoom(lazy, room).summary['m.heroes'].length, 3);
+    const full = await syncOk(carol, { filter: JSON.stringify({ room: { timeline: { limit: 2 } } }) });
+    assert.deepEqual(membersIn(full), [alice.userId, bob.userId, carol.userId, dave.userId].sort(), 'without it, every member');
   });
 
   test('an unknown filter ID or malformed inline filter is a 4xx Matrix error', async () => {

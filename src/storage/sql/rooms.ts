@@ -163,6 +163,19 @@ export class SqlRoomStore implements RoomStore, ReceiptStore {
     return (await this.db.all<Row>('SELECT * FROM memberships WHERE room_id = ? ORDER BY user_id', [roomId])).map(toMembership);
   }
 
+  async memberSummary(roomId: string, viewer: string, heroes: number) {
+    const counts = await this.db.all<Row>(
+      "SELECT membership, count(*) AS n FROM memberships WHERE room_id = ? AND membership IN ('join', 'invite') GROUP BY membership",
+      [roomId],
+    );
+    const count = (m: string) => Number(counts.find((r) => r.membership === m)?.n ?? 0);
+    const rows = await this.db.all<Row>(
+      "SELECT user_id FROM memberships WHERE room_id = ? AND membership IN ('join', 'invite') AND user_id <> ? ORDER BY user_id LIMIT ?",
+      [roomId, viewer, heroes],
+    );
+    return { joined: count('join'), invited: count('invite'), heroes: rows.map((r) => r.user_id as string) };
+  }
+
   async allJoined() {
     const rows = await this.db.all<Row>("SELECT room_id, user_id FROM memberships WHERE membership = 'join'");
     return rows.map((r) => ({ roomId: r.room_id as string, userId: r.user_id as string }));

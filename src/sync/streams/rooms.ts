@@ -1,7 +1,7 @@
 import type { JsonObject } from '../../common/events.js';
 import { strippedState, type MembershipRow, type ReceiptStore, type RoomEvents, type StoredEvent } from '../../rooms/index.js';
 import type { AccountDataStore } from '../../users/index.js';
-import { matchesEventFilter, roomAllowed, type RoomEventFilter } from '../filter.js';
+import { matchesEventFilter, roomAllowed, type RoomEventFilter, type RoomFilter } from '../filter.js';
 import { loadTimeline, serveEvents, stateAt, stateDelta } from './roomTimeline.js';
 import type { StreamProvider, SyncContext } from './types.js';
 
@@ -91,7 +91,8 @@ export class RoomsStream implements StreamProvider {
     const entry = ctx.joined(m.roomId);
     const serveCtx = { now: ctx.now, userId: ctx.userId, deviceId: ctx.deviceId };
     entry.timeline = { events: await serveEvents(store, tl.events, serveCtx), limited: tl.limited, prev_batch: tl.prevBatch };
-    entry.state = { events: await serveEvents(store, filterState(state, f?.state, m.roomId), serveCtx) };
+    const wanted = lazyMembers(f) ? lazyState(state, tl.events, ctx.userId) : state;
+    entry.state = { events: await serveEvents(store, filterState(wanted, f?.state, m.roomId), serveCtx) };
     entry.account_data = { events: accountData.filter((e) => matchesEventFilter(f?.account_data, { type: String(e.type), sender: ctx.userId })) };
     entry.unread_notifications = await this.unread(m.roomId, ctx.userId);
     entry.summary = await this.summary(m.roomId, ctx.userId);
@@ -155,14 +156,28 @@ export class RoomsStream implements StreamProvider {
   }
 
   private async summary(roomId: string, userId: string): Promise<JsonObject> {
-    const members = await this.rooms.store.membersOfRoom(roomId);
-    const joined = members.filter((x) => x.membership === 'join');
-    const invited = members.filter((x) => x.membership === 'invite');
-    const heroes = [...joined, ...invited].map((x) => x.userId).filter((u) => u !== userId).sort().slice(0, 5);
-    return { 'm.heroes': heroes, 'm.joined_member_count': joined.length, 'm.invited_member_count': invited.length };
+    // Counted in SQL: a room of thousands would otherwise be read whole on every sync it is in.
+    const s = await this.rooms.store.memberSummary(roomId, userId, 5);
+    return { 'm.heroes': s.heroes, 'm.joined_member_count': s.joined, 'm.invited_member_count': s.invited };
   }
 }
 
 function filterState(events: StoredEvent[], f: RoomEventFilter | undefined, roomId: string): StoredEvent[] {
   return events.filter((e) => matchesEventFilter(f, { ...e.pdu, room_id: roomId }));
+}
+
+/** Lazy-loading members (spec "Lazy-loading room members"), asked for in the state or timeline filter. */
+function lazyMembers(f: RoomFilter | undefined): boolean {
+  return f?.state?.lazy_load_members === true || f?.timeline?.lazy_load_members === true;
+}
+
+/**
+ * The state section when members are lazy-loaded: every non-member event, and the member
+ * events of the timeline's senders and of the syncing user. Redundant members (sent in an
+ * earlier response) are sent again; clients keep the latest either way.
+ */
+function lazyState(state: StoredEvent[], timeline: StoredEvent[], userId: string): StoredEvent[] {
+  const needed = new Set<string>([userId]);
+  for (const e of timeline) needed.add(e.pdu.sender);
+  return state.filter((e) => e.pdu.type !== 'm.room.member' || needed.has(String(e.pdu.state_key)));
 }

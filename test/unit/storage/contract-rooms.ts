@@ -62,6 +62,9 @@ export function roomsContract(get: GetContext): void {
         roomId: ROOM, userId: ALICE, membership: 'join', eventId: join.pdu.event_id, streamPos: join.streamPos, forgotten: false,
       });
       assert.deepEqual((await rooms.membersOfRoom(ROOM)).map((m) => [m.userId, m.membership]), [[ALICE, 'join'], [BOB, 'invite']]);
+      assert.deepEqual(await rooms.memberSummary(ROOM, ALICE, 5), { joined: 1, invited: 1, heroes: [BOB] });
+      assert.deepEqual(await rooms.memberSummary(ROOM, '@zed:localhost', 1), { joined: 1, invited: 1, heroes: [ALICE] });
+      assert.deepEqual(await rooms.memberSummary(OTHER, ALICE, 5), { joined: 1, invited: 0, heroes: [] });
       assert.deepEqual((await rooms.membershipsOfUser(ALICE)).map((m) => m.roomId).sort(), [OTHER, ROOM].sort());
       const joined = (await rooms.allJoined()).map((r) => `${r.roomId} ${r.userId}`).sort();
       assert.deepEqual(joined, [`${OTHER} ${ALICE}`, `${ROOM} ${ALICE}`].sort());
