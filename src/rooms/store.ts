@@ -52,6 +52,8 @@ export interface RoomStore {
   getEvents(eventIds: string[]): Promise<StoredEvent[]>;
   markRedacted(eventId: string, redactedBy: string): Promise<void>;
   currentState(roomId: string): Promise<StoredEvent[]>;
+  /** Current state without member events, except those of the given users (lazy-loaded members). */
+  currentStateWithMembers(roomId: string, members: string[]): Promise<StoredEvent[]>;
   latestEvent(roomId: string): Promise<StoredEvent | undefined>;
   /** Events with stream position in (from, to], newest first when dir = 'b'. */
   roomEvents(roomId: string, from: number, to: number, dir: 'f' | 'b', limit: number): Promise<StoredEvent[]>;

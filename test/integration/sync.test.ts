@@ -67,6 +67,21 @@ describe('initial sync', () => {
     assert.deepEqual(room.summary['m.heroes'], [bob.userId]);
   });
 
+  test('an incremental sync leaves an unchanged summary out, and sends it again when membership moves', async () => {
+    const alice = await ctx.user('suma');
+    const bob = await ctx.user('sumb');
+    const carol = await ctx.user('sumc');
+    const roomId = await sharedRoom(alice, [bob]);
+    const s1 = await syncOk(alice);
+    await bob.send(roomId, 'just a message');
+    const s2 = await syncOk(alice, { since: s1.next_batch });
+    assert.deepEqual(joinedRoom(s2, roomId).summary, {}, 'a message alone changes no summary field');
+    assertOk(await alice.post(roomPath(roomId, 'invite'), { user_id: carol.userId }));
+    await carol.join(roomId);
+    const s3 = await syncOk(alice, { since: s2.next_batch });
+    assert.equal(joinedRoom(s3, roomId).summary['m.joined_member_count'], 3);
+  });
+
   test('state plus timeline describe the whole room; the timeline is limited to the newest events', async () => {
     const u = await ctx.user('isl');
     const roomId = await u.createRoom({ name: 'Long' });

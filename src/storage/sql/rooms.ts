@@ -119,6 +119,17 @@ export class SqlRoomStore implements RoomStore, ReceiptStore {
     await this.db.run('UPDATE events SET redacted_by = ? WHERE event_id = ? AND redacted_by IS NULL', [redactedBy, eventId]);
   }
 
+  async currentStateWithMembers(roomId: string, members: string[]) {
+    // The placeholders' count varies with the timeline's senders (at most the timeline limit).
+    const marks = members.map(() => '?').join(', ');
+    const rows = await this.db.all<Row>(
+      `SELECT e.stream_pos, e.json, e.redacted_by, e.replaces_state, e.txn_device, e.txn_id FROM room_state s JOIN events e ON e.event_id = s.event_id
+       WHERE s.room_id = ? AND (s.type <> 'm.room.member'${members.length ? ` OR s.state_key IN (${marks})` : ''}) ORDER BY e.stream_pos`,
+      [roomId, ...members],
+    );
+    return rows.map(toEvent);
+  }
+
   async currentState(roomId: string) {
     const rows = await this.db.all<Row>(
       `SELECT e.stream_pos, e.json, e.redacted_by, e.replaces_state, e.txn_device, e.txn_id FROM room_state s JOIN events e ON e.event_id = s.event_id

@@ -29,9 +29,11 @@ export async function loadTimeline(store: RoomStore, roomId: string, from: numbe
  * The room's state at stream position `at`: each current state entry walked back along
  * its replaces_state chain until it is no later than `at`.
  */
-export async function stateAt(store: RoomStore, roomId: string, at: number): Promise<StoredEvent[]> {
+export async function stateAt(store: RoomStore, roomId: string, at: number, onlyMembers?: Set<string>): Promise<StoredEvent[]> {
   const out: StoredEvent[] = [];
-  for (let ev of await store.currentState(roomId)) {
+  // With lazy-loaded members, a room of thousands is read without its thousands of member events.
+  const current = onlyMembers ? await store.currentStateWithMembers(roomId, [...onlyMembers]) : await store.currentState(roomId);
+  for (let ev of current) {
     let cur: StoredEvent | undefined = ev;
     while (cur && cur.streamPos > at) cur = cur.replacesState ? await store.getEvent(cur.replacesState) : undefined;
     if (cur) out.push(cur);

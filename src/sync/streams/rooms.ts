@@ -87,15 +87,19 @@ export class RoomsStream implements StreamProvider {
     const f = ctx.filter.room;
     const from = isNew ? await this.historyStart(m.roomId, ctx.userId) : ctx.since!.rooms;
     const tl = await loadTimeline(store, m.roomId, from, ctx.to.rooms, f?.timeline);
-    const state = complete ? await stateAt(store, m.roomId, tl.startPos) : tl.limited ? await stateDelta(store, m.roomId, from, tl.startPos) : [];
+    const lazy = lazyMembers(f) ? neededMembers(tl.events, ctx.userId) : undefined;
+    const state = complete ? await stateAt(store, m.roomId, tl.startPos, lazy) : tl.limited ? await stateDelta(store, m.roomId, from, tl.startPos) : [];
     const entry = ctx.joined(m.roomId);
     const serveCtx = { now: ctx.now, userId: ctx.userId, deviceId: ctx.deviceId };
     entry.timeline = { events: await serveEvents(store, tl.events, serveCtx), limited: tl.limited, prev_batch: tl.prevBatch };
-    const wanted = lazyMembers(f) ? lazyState(state, tl.events, ctx.userId) : state;
+    const wanted = lazy ? state.filter((e) => e.pdu.type !== 'm.room.member' || lazy.has(String(e.pdu.state_key))) : state;
     entry.state = { events: await serveEvents(store, filterState(wanted, f?.state, m.roomId), serveCtx) };
     entry.account_data = { events: accountData.filter((e) => matchesEventFilter(f?.account_data, { type: String(e.type), sender: ctx.userId })) };
     entry.unread_notifications = await this.unread(m.roomId, ctx.userId);
-    entry.summary = await this.summary(m.roomId, ctx.userId);
+    // The spec lets an unchanged summary be left out: it is sent with complete state and
+    // whenever this response carries a membership change, not on every new message.
+    const membershipMoved = complete || tl.limited || tl.events.some((e) => e.pdu.type === 'm.room.member');
+    entry.summary = membershipMoved ? await this.summary(m.roomId, ctx.userId) : {};
   }
 
   /** Whether the user has been joined without a break from stream position `at` to now. */
@@ -172,12 +176,12 @@ function lazyMembers(f: RoomFilter | undefined): boolean {
 }
 
 /**
- * The state section when members are lazy-loaded: every non-member event, and the member
- * events of the timeline's senders and of the syncing user. Redundant members (sent in an
- * earlier response) are sent again; clients keep the latest either way.
+ * Whose member events the state section keeps when members are lazy-loaded: the
+ * timeline's senders and the syncing user. Redundant members (sent in an earlier
+ * response) are sent again; clients keep the latest either way.
  */
-function lazyState(state: StoredEvent[], timeline: StoredEvent[], userId: string): StoredEvent[] {
+function neededMembers(timeline: StoredEvent[], userId: string): Set<string> {
   const needed = new Set<string>([userId]);
   for (const e of timeline) needed.add(e.pdu.sender);
-  return state.filter((e) => e.pdu.type !== 'm.room.member' || needed.has(String(e.pdu.state_key)));
+  return needed;
 }

@@ -65,6 +65,11 @@ export function roomsContract(get: GetContext): void {
       assert.deepEqual(await rooms.memberSummary(ROOM, ALICE, 5), { joined: 1, invited: 1, heroes: [BOB] });
       assert.deepEqual(await rooms.memberSummary(ROOM, '@zed:localhost', 1), { joined: 1, invited: 1, heroes: [ALICE] });
       assert.deepEqual(await rooms.memberSummary(OTHER, ALICE, 5), { joined: 1, invited: 0, heroes: [] });
+      const name = fakePdu({ room_id: ROOM, sender: ALICE, type: 'm.room.name', state_key: '', content: { name: 'N' } });
+      await rooms.persistEvent({ pdu: name });
+      const keys = (evs: { pdu: { type: string; state_key?: string } }[]) => evs.map((e) => `${e.pdu.type}|${e.pdu.state_key}`).sort();
+      assert.deepEqual(keys(await rooms.currentStateWithMembers(ROOM, [BOB])), [`m.room.member|${BOB}`, 'm.room.name|'].sort());
+      assert.deepEqual(keys(await rooms.currentStateWithMembers(ROOM, [])), ['m.room.name|']);
       assert.deepEqual((await rooms.membershipsOfUser(ALICE)).map((m) => m.roomId).sort(), [OTHER, ROOM].sort());
       const joined = (await rooms.allJoined()).map((r) => `${r.roomId} ${r.userId}`).sort();
       assert.deepEqual(joined, [`${OTHER} ${ALICE}`, `${ROOM} ${ALICE}`].sort());
