@@ -8,6 +8,7 @@ import { registrationOpen, type Config } from './config/index.js';
 import { loadOrCreateSigningKey } from './federation/index.js';
 import { authenticator, buildApp, LocalRateLimiter, type App } from './http/index.js';
 import { webClientRoutes } from './http/static.js';
+import { adminRoutes } from './api/admin/index.js';
 import { clientRootRoutes, clientRoutes, type ClientApiDeps } from './api/client/index.js';
 import { PresenceService } from './presence/index.js';
 import { MembershipIndex, Memberships, RoomCreator, RoomEvents, Typing } from './rooms/index.js';
@@ -129,7 +130,7 @@ export async function createServer(config: Config, opts: { clock?: Clock } = {})
     maxBodyBytes: config.limits.maxBodyBytes,
     logLevel: config.logLevel,
     clientRoutes: clientRoutes(deps),
-    rootRoutes: [...clientRootRoutes(deps), webClientRoutes()],
+    rootRoutes: [...clientRootRoutes(deps), adminRoutes(deps), webClientRoutes()],
   });
 
   late.app = app;

@@ -1,0 +1,2 @@
+export { adminRoutes, ADMIN_PREFIX } from './routes.js';
+export type { AdminApiDeps } from './deps.js';
