@@ -69,7 +69,8 @@ export interface RoomStore {
   txnEvent(userId: string, deviceId: string, txnId: string): Promise<string | undefined>;
   /** Rooms among roomIds that have events in (from, to]. */
   roomsWithEventsBetween(roomIds: string[], from: number, to: number): Promise<string[]>;
-  countEventsAfter(roomId: string, after: number, notSender: string, types: string[]): Promise<number>;
+  /** Events of the given types from others in (after, upTo] (upTo omitted: no upper bound). */
+  countEventsAfter(roomId: string, after: number, notSender: string, types: string[], upTo?: number): Promise<number>;
   putAlias(alias: string, roomId: string, creator: string): Promise<boolean>;
   getAlias(alias: string): Promise<{ roomId: string; creator: string } | undefined>;
   deleteAlias(alias: string): Promise<boolean>;

@@ -150,6 +150,14 @@ CREATE TABLE presence_syncs (
 CREATE TABLE instances (instance_id TEXT PRIMARY KEY, last_seen BIGINT NOT NULL);
 `,
   },
+  {
+    // Room summaries count joined and invited members and pick heroes by user ID: an index
+    // range each, instead of reading a large room's every membership row on every sync.
+    version: 3,
+    sql: `
+CREATE INDEX memberships_room_state ON memberships (room_id, membership, user_id);
+`,
+  },
 ];
 
 /** Applies pending migrations in order, each in its own transaction. */

@@ -71,6 +71,26 @@ describe('receipts', () => {
     assert.equal(joinedRoom(await syncOk(bob), roomId).unread_notifications.notification_count, 0);
   });
 
+  test('the unread count stays right across incremental syncs, a receipt, and messages after it', async () => {
+    const { alice, bob, roomId } = await pair('rcn');
+    const count = (s: any) => joinedRoom(s, roomId)?.unread_notifications.notification_count;
+    for (const t of ['a', 'b', 'c']) await alice.send(roomId, t);
+    const s1 = await syncOk(bob);
+    assert.equal(count(s1), 3);
+    await alice.send(roomId, 'd');
+    await bob.send(roomId, 'own messages do not count');
+    const last = await alice.send(roomId, 'e');
+    const s2 = await syncOk(bob, { since: s1.next_batch });
+    assert.equal(count(s2), 5);
+    assertOk(await bob.post(roomPath(roomId, 'receipt', 'm.read', last), {}));
+    const s3 = await syncOk(bob, { since: s2.next_batch });
+    assert.equal(count(s3), 0);
+    await alice.send(roomId, 'f');
+    const s4 = await syncOk(bob, { since: s3.next_batch });
+    assert.equal(count(s4), 1);
+    assert.equal(count(await syncOk(bob)), 1, 'an initial sync agrees');
+  });
+
   test('a private receipt is seen only by its owner', async () => {
     const { alice, bob, roomId } = await pair('rcp');
     const eventId = await alice.send(roomId, 'secret read');

@@ -216,10 +216,11 @@ export class SqlRoomStore implements RoomStore, ReceiptStore {
     return out;
   }
 
-  async countEventsAfter(roomId: string, after: number, notSender: string, types: string[]) {
+  async countEventsAfter(roomId: string, after: number, notSender: string, types: string[], upTo?: number) {
+    const bounded = upTo !== undefined;
     const r = await this.db.get<Row>(
-      `SELECT COUNT(*) AS n FROM events WHERE room_id = ? AND stream_pos > ? AND sender <> ? AND type IN (${placeholders(types.length)})`,
-      [roomId, after, notSender, ...types] as SqlValue[],
+      `SELECT COUNT(*) AS n FROM events WHERE room_id = ? AND stream_pos > ?${bounded ? ' AND stream_pos <= ?' : ''} AND sender <> ? AND type IN (${placeholders(types.length)})`,
+      [roomId, after, ...(bounded ? [upTo] : []), notSender, ...types] as SqlValue[],
     );
     return Number(r?.n ?? 0);
   }

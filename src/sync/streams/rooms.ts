@@ -7,6 +7,7 @@ import type { StreamProvider, SyncContext } from './types.js';
 
 const INVITE_STATE_TYPES = new Set(['m.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.encryption', 'm.room.topic']);
 const NOTIFYING_TYPES = ['m.room.message', 'm.room.encrypted'];
+const MAX_UNREAD_COUNTS = 500_000;
 
 /** The in-memory membership index, as far as this stream needs it. */
 export interface JoinedRoomsIndex {
@@ -17,6 +18,7 @@ export interface JoinedRoomsIndex {
 export class RoomsStream implements StreamProvider {
   readonly stream = 'rooms' as const;
   private pos = 0;
+  private readonly unreadCounts = new Map<string, { receiptsPos: number; membershipPos: number; upTo: number; count: number }>();
 
   constructor(
     private readonly rooms: RoomEvents,
@@ -95,7 +97,7 @@ export class RoomsStream implements StreamProvider {
     const wanted = lazy ? state.filter((e) => e.pdu.type !== 'm.room.member' || lazy.has(String(e.pdu.state_key))) : state;
     entry.state = { events: await serveEvents(store, filterState(wanted, f?.state, m.roomId), serveCtx) };
     entry.account_data = { events: accountData.filter((e) => matchesEventFilter(f?.account_data, { type: String(e.type), sender: ctx.userId })) };
-    entry.unread_notifications = await this.unread(m.roomId, ctx.userId);
+    entry.unread_notifications = await this.unread(ctx, m);
     // The spec lets an unchanged summary be left out: it is sent with complete state and
     // whenever this response carries a membership change, not on every new message.
     const membershipMoved = complete || tl.limited || tl.events.some((e) => e.pdu.type === 'm.room.member');
@@ -144,10 +146,31 @@ export class RoomsStream implements StreamProvider {
     };
   }
 
-  /** Messages from others after the user's read receipt. */
-  private async unread(roomId: string, userId: string) {
-    const count = await this.rooms.store.countEventsAfter(roomId, await this.readPosition(roomId, userId), userId, NOTIFYING_TYPES);
-    return { notification_count: count, highlight_count: 0 };
+  /**
+   * Messages from others after the user's read receipt, up to the response's position.
+   * Counted incrementally: while the read position stays, only events after the last
+   * count are counted, so a long unread history is not re-counted on every sync.
+   */
+  private async unread(ctx: SyncContext, m: MembershipRow) {
+    const key = `${m.roomId}\u0000${ctx.userId}`;
+    const to = ctx.to.rooms;
+    let c = this.unreadCounts.get(key);
+    // The read position changes with a receipt or a new membership; either invalidates the count.
+    if (!c || c.receiptsPos !== ctx.to.receipts || c.membershipPos !== m.streamPos || c.upTo > to) {
+      const readPos = await this.readPosition(m.roomId, ctx.userId);
+      const count = await this.rooms.store.countEventsAfter(m.roomId, readPos, ctx.userId, NOTIFYING_TYPES, to);
+      c = { receiptsPos: ctx.to.receipts, membershipPos: m.streamPos, upTo: to, count };
+      if (this.unreadCounts.size >= MAX_UNREAD_COUNTS) this.unreadCounts.clear();
+      this.unreadCounts.set(key, c);
+    } else if (c.upTo < to) {
+      const from = c.upTo;
+      const base = c.count;
+      const total = base + (await this.rooms.store.countEventsAfter(m.roomId, from, ctx.userId, NOTIFYING_TYPES, to));
+      // A concurrent sync may have moved the entry meanwhile; this answer is right for `to` either way.
+      if (this.unreadCounts.get(key) === c && c.upTo === from) Object.assign(c, { upTo: to, count: total });
+      return { notification_count: total, highlight_count: 0 };
+    }
+    return { notification_count: c.count, highlight_count: 0 };
   }
 
   private async readPosition(roomId: string, userId: string): Promise<number> {

@@ -152,6 +152,7 @@ export function roomsContract(get: GetContext): void {
       assert.deepEqual(await rooms.roomsWithEventsBetween([], 0, end), []);
       assert.equal(await rooms.countEventsAfter(ROOM, start, ALICE, ['m.room.message', 'm.room.encrypted']), 2);
       assert.equal(await rooms.countEventsAfter(ROOM, name.streamPos, ALICE, ['m.room.message']), 0);
+      assert.equal(await rooms.countEventsAfter(ROOM, start, ALICE, ['m.room.message', 'm.room.encrypted'], start), 0, 'an empty range');
     });
 
     test('roomsWithEventsBetween copes with more rooms than one statement should carry', async () => {
