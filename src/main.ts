@@ -10,25 +10,62 @@ import { authenticator, buildApp, LocalRateLimiter, type App } from './http/inde
 import { webClientRoutes } from './http/static.js';
 import { adminRoutes } from './api/admin/index.js';
 import { clientRootRoutes, clientRoutes, type ClientApiDeps } from './api/client/index.js';
-import { PresenceService } from './presence/index.js';
+import { PresenceService, type UserPresence } from './presence/index.js';
 import { MembershipIndex, Memberships, RoomCreator, RoomEvents, Typing } from './rooms/index.js';
 import { openStorage, type Storage } from './storage/index.js';
 import {
-  AccountDataStream, Notifier, PresenceStream, ReceiptsStream, RoomsStream, SyncFeeds, SyncService, ToDeviceStream, TypingStream,
+  AccountDataStream, Notifier, PresenceStream, ReceiptsStream, RoomsStream, SyncFeeds, SyncService, ToDeviceStream, TypingStream, type Waiter,
 } from './sync/index.js';
 import { UiaSessions, UsersService } from './users/index.js';
+import { listenMetrics, metricsRoute, ServerMetrics, type MetricsListener } from './metrics/index.js';
+import type { FastifyLoggerOptions } from 'fastify';
 
 export interface Server {
   app: App;
   config: Config;
   storage: Storage;
   deps: ClientApiDeps;
+  /** null when metrics.enabled is false. */
+  metrics: ServerMetrics | null;
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<string>;
+  /** Where /metrics is served once listening: the separate listener's address, or null for the main one. */
+  metricsAddress(): string | null;
+  /** Graceful stop: stop accepting, answer parked long-polls at once, flush presence, close storage. */
   close(): Promise<void>;
 }
 
-export async function createServer(config: Config, opts: { clock?: Clock } = {}): Promise<Server> {
+export interface ServerOptions {
+  clock?: Clock;
+  /** Test-only: log lines go here instead of stdout. */
+  logStream?: FastifyLoggerOptions['stream'];
+}
+
+/**
+ * A Notifier that can drain for a graceful stop: once drained, every waiting long-poll is
+ * woken and every later wait ends at once as if timed out, so each /sync answers what it
+ * has (an empty incremental answer with a valid next_batch) instead of waiting.
+ */
+class DrainableNotifier extends Notifier {
+  private draining = false;
+  /** Users who ever waited: who to wake on drain. Bounded by the users who sync. */
+  private readonly waited = new Set<string>();
+
+  override register(userId: string): Waiter {
+    if (this.draining) return TIMED_OUT;
+    this.waited.add(userId);
+    return super.register(userId);
+  }
+
+  drain(): void {
+    this.draining = true;
+    this.wakeAll(this.waited);
+  }
+}
+
+const TIMED_OUT: Waiter = Object.freeze({ wait: () => Promise.resolve(false), cancel: () => {} });
+
+export async function createServer(config: Config, opts: ServerOptions = {}): Promise<Server> {
   const clock = opts.clock ?? systemClock;
   // Assigned once the routes exist; services created earlier log through it.
   const late: { app?: App } = {};
@@ -44,7 +81,9 @@ export async function createServer(config: Config, opts: { clock?: Clock } = {})
   const creator = new RoomCreator(rooms, members, profileOf, clock);
   const typing = new Typing(clock);
 
-  const notifier = new Notifier(clock);
+  const notifier = new DrainableNotifier(clock);
+  // Reads presence only when scraped, by which time it exists.
+  const metrics = config.metrics.enabled ? new ServerMetrics(clock, { states: (): Iterable<UserPresence> => presence.states() }) : null;
   const roomsStream = new RoomsStream(rooms, storage.users, storage.rooms, index);
   const receiptsStream = new ReceiptsStream(storage.rooms);
   const accountDataStream = new AccountDataStream(storage.users);
@@ -53,8 +92,9 @@ export async function createServer(config: Config, opts: { clock?: Clock } = {})
   receiptsStream.setPosition(await storage.toDevice.currentPosition('receipts'));
   accountDataStream.setPosition(await storage.toDevice.currentPosition('accountData'));
   toDeviceStream.setPosition(await storage.toDevice.currentPosition('toDevice'));
-  const presence = new PresenceService(config.presence, storage.presence, clock, index, notifier, {
+  const presence = new PresenceService(config.presence, storage.presence, clock, index, metrics ? metrics.countingWaker(notifier) : notifier, {
     onError: (err) => late.app?.log.error({ err }, 'presence'),
+    observer: metrics?.presence,
   });
   await presence.load();
   const profileCache = new Map<string, { displayname: string | null; avatar_url: string | null }>();
@@ -78,6 +118,7 @@ export async function createServer(config: Config, opts: { clock?: Clock } = {})
       syncStarted: (userId, deviceId, setPresence) => presence.apply(userId, { kind: 'syncStarted', deviceId, setPresence }),
       syncEnded: (userId, deviceId, setPresence) => presence.apply(userId, { kind: 'syncEnded', deviceId, setPresence }),
     },
+    metrics?.sync,
   );
 
   rooms.listen({
@@ -129,22 +170,44 @@ export async function createServer(config: Config, opts: { clock?: Clock } = {})
   const app = await buildApp({
     maxBodyBytes: config.limits.maxBodyBytes,
     logLevel: config.logLevel,
+    logStream: opts.logStream,
+    requests: metrics?.requests,
     clientRoutes: clientRoutes(deps),
-    rootRoutes: [...clientRootRoutes(deps), adminRoutes(deps), webClientRoutes()],
+    rootRoutes: [
+      ...clientRootRoutes(deps), adminRoutes(deps), webClientRoutes(),
+      ...(metrics && config.metrics.port === null ? [metricsRoute(metrics)] : []),
+    ],
+  });
+  // Runs once Fastify refuses new requests and before it waits for those in progress,
+  // of which parked long-polls would otherwise hold the stop for their whole timeout.
+  app.addHook('preClose', (done) => {
+    notifier.drain();
+    // Node closes only the connections idle at the moment of close(); a kept-alive one that
+    // answers a drained long-poll afterwards would hold the close for keepAliveTimeout.
+    const reap = setInterval(() => app.server.closeIdleConnections(), 20);
+    reap.unref();
+    app.server.once('close', () => clearInterval(reap));
+    done();
   });
 
   late.app = app;
+  let metricsListener: MetricsListener | null = null;
 
   return {
     app,
     config,
     storage,
     deps,
+    metrics,
     async listen() {
-      return app.listen({ host: config.bind, port: config.port });
+      const address = await app.listen({ host: config.bind, port: config.port });
+      if (metrics && config.metrics.port !== null) metricsListener = await listenMetrics(metrics, config.metrics.bind ?? '127.0.0.1', config.metrics.port);
+      return address;
     },
+    metricsAddress: () => metricsListener?.address ?? null,
     async close() {
       await app.close();
+      await metricsListener?.close();
       await presence.close();
       await storage.close();
     },

@@ -48,12 +48,15 @@ async function serve(args: string[]): Promise<void> {
   const config = configFrom(values);
   const server = await createServer(config);
   const address = await server.listen();
+  const metricsAddress = server.metricsAddress();
+  if (metricsAddress) server.app.log.info({ address: metricsAddress }, 'metrics listening');
   server.app.log.info({ address, serverName: config.serverName }, 'presenced listening');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     server.app.log.info({ signal }, 'stopping');
+    // close() answers parked long-polls at once, so this only fires when something hangs.
     const force = setTimeout(() => process.exit(1), 5000);
     force.unref();
     server.close().then(() => process.exit(0), () => process.exit(1));

@@ -29,5 +29,6 @@ export function defaultConfig(dataDir = './data'): Config {
       includeOfflineUsersOnSync: false,
       maxStatusMsgLength: 256,
     },
+    metrics: { enabled: true, bind: null, port: null },
   };
 }

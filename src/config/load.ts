@@ -40,7 +40,7 @@ export const ENV_KEYS: Record<string, string> = {
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': [
     'server_name', 'bind', 'port', 'public_baseurl', 'data_dir', 'database', 'registration', 'log_level',
-    'limits', 'rate_limits', 'presence', 'redis', 'instance_name',
+    'limits', 'rate_limits', 'presence', 'redis', 'instance_name', 'metrics',
   ],
   // url and schema are accepted (and ignored) with type sqlite, path with type postgres.
   database: ['type', 'path', 'synchronous', 'url', 'schema'],
@@ -52,6 +52,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
     'enabled', 'idle_timeout', 'sync_online_timeout', 'last_active_granularity', 'sync_is_activity',
     'include_offline_users_on_sync', 'max_status_msg_length',
   ],
+  metrics: ['enabled', 'bind', 'port'],
 };
 
 function checkKeys(m: Raw, path: string, known: readonly string[]): void {
@@ -152,6 +153,16 @@ export function buildConfig(raw: Raw): Config {
     throw new ConfigError('presence.idle_timeout', 'must be greater than presence.last_active_granularity');
   }
   if (!(pc.syncOnlineTimeoutMs > 0)) throw new ConfigError('presence.sync_online_timeout', 'must be greater than 0');
+
+  const m = section(raw, 'metrics', KNOWN_KEYS.metrics);
+  if (m.enabled !== undefined) c.metrics.enabled = bool('metrics.enabled', m.enabled);
+  if (m.port !== undefined && m.port !== null) c.metrics.port = int('metrics.port', m.port, 0, 65535);
+  if (m.bind !== undefined && m.bind !== null) {
+    // A bind without a port would silently serve /metrics on the main listener instead.
+    if (c.metrics.port === null) throw new ConfigError('metrics.bind', 'needs metrics.port (a separate listener)');
+    c.metrics.bind = str('metrics.bind', m.bind);
+  }
+  if (c.metrics.port !== null && c.metrics.bind === null) c.metrics.bind = '127.0.0.1';
   return c;
 }
 

@@ -27,6 +27,15 @@ export interface RedisConfig {
   prefix: string;
 }
 
+/** Prometheus /metrics (docs/configuration.md). */
+export interface MetricsConfig {
+  enabled: boolean;
+  /** Separate listener's address; null with port null: /metrics is on the main listener. */
+  bind: string | null;
+  /** Separate listener's port; null: /metrics is served on the main listener. */
+  port: number | null;
+}
+
 export interface Config {
   serverName: string;
   bind: string;
@@ -52,4 +61,5 @@ export interface Config {
     presence: RateLimit;
   };
   presence: PresenceConfig;
+  metrics: MetricsConfig;
 }

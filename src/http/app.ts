@@ -1,13 +1,22 @@
 import type { Duplex } from 'node:stream';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyLoggerOptions } from 'fastify';
 import type { FastifyPluginAsyncTypebox as FastifyPluginAsync, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { installErrorHandlers } from './errors.js';
 import { QueryParser } from './query.js';
 import { MatrixError } from '../common/errors.js';
 
+/** Told about every answered request (metrics); called once per request, so it only counts. */
+export interface RequestObserver {
+  /** route: the matched route's pattern, undefined when none matched; ms: Fastify's elapsedTime. */
+  requestDone(route: string | undefined, method: string, status: number, ms: number): void;
+}
+
 export interface AppOptions {
   maxBodyBytes: number;
   logLevel: string;
+  /** Where log lines go instead of stdout (tests read them). */
+  logStream?: FastifyLoggerOptions['stream'];
+  requests?: RequestObserver;
   /** Client-Server routes; registered under /_matrix/client/v3 and the r0 alias. */
   clientRoutes: FastifyPluginAsync[];
   /** Routes mounted at their own absolute paths (well-known, versions, unstable, admin). */
@@ -47,7 +56,8 @@ export function nestingDepth(text: string): number {
 /** The Fastify app: JSON parsing, CORS, Matrix errors, and the route plugins. */
 export async function buildApp(opts: AppOptions): Promise<App> {
   const app = Fastify({
-    logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel },
+    // Every line logged through req.log carries Fastify's per-request `reqId`.
+    logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel, ...(opts.logStream ? { stream: opts.logStream } : {}) },
     bodyLimit: opts.maxBodyBytes,
     // Long-polls hold requests open; the server's own timeouts must outlast them.
     requestTimeout: 0,
@@ -92,6 +102,17 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     }
     done();
   });
+
+  const observer = opts.requests;
+  // Decided once: at info and above the hook must not build a log object per request.
+  const logCompleted = opts.logLevel === 'debug' || opts.logLevel === 'trace';
+  if (observer || logCompleted) {
+    app.addHook('onResponse', (req, reply, done) => {
+      observer?.requestDone(req.routeOptions.url, req.method, reply.statusCode, reply.elapsedTime);
+      if (logCompleted) req.log.debug({ route: req.routeOptions.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime }, 'request completed');
+      done();
+    });
+  }
 
   for (const r of opts.rootRoutes) await app.register(r);
   for (const prefix of ['/_matrix/client/v3', '/_matrix/client/r0']) {

@@ -4,7 +4,7 @@ import { ChangeLog, type NewEntry } from './changeLog.js';
 import { step } from './machine.js';
 import type { PresenceStore } from './store.js';
 import { afterRestart, fromStored, toStored } from './stored.js';
-import { emptyPresence, type PresenceInput, type UserPresence } from './types.js';
+import { emptyPresence, type PresenceInput, type PresenceState, type UserPresence } from './types.js';
 
 /** Who shares a room with whom (the in-memory membership index). */
 export interface RoomGraph {
@@ -18,10 +18,23 @@ export interface Waker {
   wakeAll(users: Iterable<string>): void;
 }
 
+/**
+ * Told what the engine does, for metrics. Called on the presence hot path: implementations
+ * only count, never do I/O.
+ */
+export interface PresenceObserver {
+  /** The user's published (own-view) state changed. */
+  transition(userId: string, from: PresenceState, to: PresenceState): void;
+  /** An update about the user was appended at stream position pos and its audience woken. */
+  published(userId: string, pos: number): void;
+  timerFired(): void;
+}
+
 export interface PresenceServiceOptions {
   /** How long a non-durable change (activity, sync bookkeeping) may wait to be written. */
   flushDelayMs?: number;
   onError?: (err: unknown) => void;
+  observer?: PresenceObserver;
 }
 
 const MARK_STEP = 10_000;
@@ -87,6 +100,11 @@ export class PresenceService {
     return this.users.get(userId);
   }
 
+  /** Every user's state held in memory (read by metrics at scrape time). */
+  states(): IterableIterator<UserPresence> {
+    return this.users.values();
+  }
+
   canSee(viewer: string, target: string): boolean {
     return viewer === target || this.graph.sharesRoom(viewer, target);
   }
@@ -124,6 +142,8 @@ export class PresenceService {
     const before = this.users.get(userId) ?? emptyPresence();
     const { state, effects } = step(before, input, now, this.cfg);
     this.users.set(userId, state);
+    const from = before.published.self.presence;
+    if (this.opts.observer && from !== state.published.self.presence) this.opts.observer.transition(userId, from, state.published.self.presence);
     if (effects.changed) this.publish({ userId, scope: 'all' }, this.visibleTo(userId));
     else if (effects.selfChanged) this.publish({ userId, scope: 'self' }, [userId]);
     if (effects.nextWakeAt !== null) this.schedule(userId, effects.nextWakeAt);
@@ -146,6 +166,7 @@ export class PresenceService {
     const pos = this.log.append(entry);
     if (pos >= this.mark - MARK_STEP / 2) void this.raiseMark();
     this.waker.wakeAll(audience);
+    this.opts.observer?.published(entry.userId, pos);
   }
 
   /** Stream positions survive restarts: the stored mark is always ahead of any position handed out. */
@@ -166,6 +187,7 @@ export class PresenceService {
     this.wakeAt.set(userId, at);
     this.clock.setTimeout(() => {
       if (this.wakeAt.get(userId) === at) this.wakeAt.delete(userId);
+      this.opts.observer?.timerFired();
       this.apply(userId, { kind: 'tick' });
     }, Math.max(0, at - now));
   }

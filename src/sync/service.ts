@@ -12,6 +12,15 @@ export interface SyncPresenceHooks {
   syncEnded(userId: string, deviceId: string, setPresence: SetPresence): void;
 }
 
+/** Told about each response built, for metrics; implementations only count. */
+export interface SyncObserver {
+  /**
+   * A response was built in ms (wall time, not the Clock's: it measures, it decides
+   * nothing); sincePresence is the token's presence position, null for an initial sync.
+   */
+  built(sincePresence: number | null, res: SyncResponse, ms: number): void;
+}
+
 export interface SyncRequest {
   userId: string;
   deviceId: string;
@@ -94,6 +103,7 @@ export class SyncService {
     private readonly notifier: Notifier,
     private readonly clock: Clock,
     private readonly presence?: SyncPresenceHooks,
+    private readonly observer?: SyncObserver,
   ) {}
 
   positions(): StreamPositions {
@@ -161,6 +171,7 @@ export class SyncService {
   }
 
   private async build(req: SyncRequest, since: StreamPositions | null): Promise<SyncResponse> {
+    const startedAt = this.observer ? performance.now() : 0;
     const to = this.positions();
     // A token from the future (another instance, a restored backup) must not make ranges negative.
     if (since) for (const s of STREAMS) to[s] = Math.max(to[s], since[s]);
@@ -183,6 +194,7 @@ export class SyncService {
       if (pending) await pending;
     }
     response.next_batch = encodeSyncToken(ctx.to);
+    this.observer?.built(since === null ? null : since.presence, response, performance.now() - startedAt);
     return response;
   }
 }
