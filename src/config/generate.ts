@@ -60,5 +60,12 @@ presence:
   # Include offline users in initial syncs.
   include_offline_users_on_sync: false
   max_status_msg_length: 256
+
+# Prometheus metrics at /metrics (docs/running.md#metrics). Without bind/port they are served
+# on the main listener, to anyone who can reach it; set both for a separate, private listener.
+metrics:
+  enabled: true
+  # bind: 127.0.0.1
+  # port: 9108
 `;
 }
