@@ -63,7 +63,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     requestTimeout: 0,
     keepAliveTimeout: 75_000,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    return503OnClosing: true,
+    // Refused requests during a stop are answered by the onRequest hook below, in Matrix JSON.
+    return503OnClosing: false,
     // Per-request log lines would dominate the log of a server full of long-polls.
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 1000, querystringParser: new QueryParser().parse },
@@ -94,10 +95,19 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
 
   // A callback hook, not an async one: it runs on every request, long-polls included.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   app.addHook('onRequest', (req, reply, done) => {
     void reply.headers(CORS_HEADERS);
     if (req.method === 'OPTIONS') {
       void reply.code(204).send();
+      return;
+    }
+    if (closing) {
+      void reply.code(503).header('connection', 'close').send({ errcode: 'M_UNKNOWN', error: 'The server is shutting down' });
       return;
     }
     done();
