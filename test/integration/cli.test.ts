@@ -3,41 +3,19 @@
  * process exactly as a shell would: generate-config, serve (start, answer, SIGTERM),
  * register-user, and the exit status and message of a bad configuration.
  */
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cleanEnv, CLI, ROOT, scratch, within } from '../helpers/processes.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/index.js';
 import { openStorage } from '../../src/storage/index.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'src', 'cli', 'main.ts');
 /** Upper bound on any one CLI run, and on serve becoming ready (tsx compiles on start). */
 const DEADLINE_MS = 30_000;
 
-const children = new Set<ChildProcess>();
-const dirs: string[] = [];
-
-after(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'presenced-cli-'));
-  dirs.push(d);
-  return d;
-}
-
-/** The test runner's environment without any PRESENCED_* variable, so only the test's flags count. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PRESENCED_')) env[k] = v;
-  return env;
-}
+const { children, tempDir } = scratch('presenced-cli-');
 
 interface Exit {
   code: number | null;
@@ -63,16 +41,6 @@ function spawnCli(args: string[]): Child {
     proc.on('close', (code, signal) => resolve({ code, signal }));
   });
   return { proc, stdout: () => out, stderr: () => err, exited };
-}
-
-/** Rejects after ms unless p settles first; the timer never keeps the process alive. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 interface Run extends Exit {

@@ -14,16 +14,13 @@
  *   the last acknowledged write, or of a write sent after it (in flight at the kill).
  * Two kill rounds; the second also re-checks what the first acknowledged.
  */
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cleanEnv, CLI, ROOT, scratch, within } from '../helpers/processes.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'src', 'cli', 'main.ts');
 const V3 = '/_matrix/client/v3';
 const SERVER_NAME = 'crash.test';
 /** Bound on the server becoming ready (tsx compiles on start) and on its exit after SIGKILL. */
@@ -39,30 +36,7 @@ const KILL_FROM_MS = 1_200;
 const KILL_TO_MS = 2_000;
 const NO_LIMIT = { per_second: 100_000, burst: 100_000 };
 
-const children = new Set<ChildProcess>();
-const dirs: string[] = [];
-
-after(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-/** The test runner's environment without any PRESENCED_* variable, so only the config file counts. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PRESENCED_')) env[k] = v;
-  return env;
-}
-
-/** Rejects after ms unless p settles first; the timer never keeps the process alive. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
+const { children, tempDir } = scratch('presenced-crash-');
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -200,8 +174,7 @@ interface RoundStats {
 describe('crash safety', () => {
   test('every write acknowledged with 200 survives SIGKILL under load (2 rounds)', { timeout: 60_000 }, async () => {
     const started = Date.now();
-    const dir = mkdtempSync(join(tmpdir(), 'presenced-crash-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const dataDir = join(dir, 'data');
     const configFile = join(dir, 'presenced.yaml');
     // JSON is YAML.

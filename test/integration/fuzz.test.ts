@@ -13,6 +13,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseRouteTree } from '../helpers/routes.js';
 import http from 'node:http';
 import fc from 'fast-check';
 import { TestClient } from '../helpers/client.js';
@@ -23,24 +24,6 @@ const BATCH = 12;
 const RUNS = Number(process.env.FUZZ_RUNS ?? 400); // 400 × 12 = 4800 cases
 
 const ctx = useServer({ config: { limits: { max_sync_timeout: 20, max_body_size: 65536 } } });
-
-interface Route { path: string; methods: string[] }
-
-/** Flattens Fastify's printRoutes({commonPrefix:false}) tree into full paths with their methods. */
-export function parseRouteTree(tree: string): Route[] {
-  const out: Route[] = [];
-  const stack: string[] = [];
-  for (const line of tree.split('\n')) {
-    const m = /^([│ ]*)[└├]── (.*?)(?: \(([A-Z, ]+)\))?$/u.exec(line);
-    if (!m) continue;
-    const depth = [...m[1]].length / 4;
-    stack.length = depth;
-    const full = (depth > 0 ? stack[depth - 1] : '') + m[2];
-    stack[depth] = full;
-    if (m[3]) out.push({ path: full, methods: m[3].split(',').map((s) => s.trim()) });
-  }
-  return out;
-}
 
 interface RawReply { status: number; text: string; contentType: string }
 

@@ -8,29 +8,12 @@
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseRouteTree } from '../helpers/routes.js';
 import { TestClient, type Reply } from '../helpers/client.js';
 import { V3, assertError, assertOk, enc, roomPath, sharedRoom, stateEvent, uniqueName, useServer } from '../helpers/integration.js';
 
 const ctx = useServer();
 const UNSTABLE = '/_matrix/client/unstable/org.presenced';
-
-interface Route { path: string; methods: string[] }
-
-/** Flattens Fastify's printRoutes({commonPrefix:false}) tree into full paths with their methods. */
-function parseRouteTree(tree: string): Route[] {
-  const out: Route[] = [];
-  const stack: string[] = [];
-  for (const line of tree.split('\n')) {
-    const m = /^([│ ]*)[└├]── (.*?)(?: \(([A-Z, ]+)\))?$/u.exec(line);
-    if (!m) continue;
-    const depth = [...m[1]].length / 4;
-    stack.length = depth;
-    const full = (depth > 0 ? stack[depth - 1] : '') + m[2];
-    stack[depth] = full;
-    if (m[3]) out.push({ path: full, methods: m[3].split(',').map((s) => s.trim()) });
-  }
-  return out;
-}
 
 /** Endpoints the spec lets anyone call (after the /_matrix/client/{v3,r0} prefix). */
 const PUBLIC = new Set([

@@ -4,48 +4,23 @@
  * is flushed, and `presenced serve` exits 0 within 5 s of SIGTERM; presence set before the
  * stop is there after a restart. In process (Server.close) and as a child process.
  */
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { CLI, ROOT, scratch, within } from '../helpers/processes.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TestClient } from '../helpers/client.js';
 import { startTestServer } from '../helpers/server.js';
 import { assertOk, uniqueName } from '../helpers/integration.js';
 import { parked, putStatusOk, statusPath, syncNow } from './presence-helpers.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'src', 'cli', 'main.ts');
 /** Bound on serve becoming ready (tsx compiles on start). */
 const START_MS = 30_000;
 /** The issue's bound on a stop. */
 const STOP_MS = 5_000;
 
-const children = new Set<ChildProcess>();
-const dirs: string[] = [];
-
-after(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'presenced-stop-'));
-  dirs.push(d);
-  return d;
-}
-
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
+const { children, tempDir } = scratch('presenced-stop-');
 
 /** Asserts the shape of an answer a drained long-poll must give. */
 function assertEmptyIncremental(body: any): void {
