@@ -9,7 +9,7 @@ import { loadOrCreateSigningKey } from './federation/index.js';
 import { authenticator, buildApp, LocalRateLimiter, type App } from './http/index.js';
 import { webClientRoutes } from './http/static.js';
 import { adminRoutes } from './api/admin/index.js';
-import { clientRootRoutes, clientRoutes, type ClientApiDeps } from './api/client/index.js';
+import { clientRootRoutes, clientRoutes, isPublicRoute, type ClientApiDeps } from './api/client/index.js';
 import { PresenceService, type UserPresence } from './presence/index.js';
 import { MembershipIndex, Memberships, RoomCreator, RoomEvents, Typing } from './rooms/index.js';
 import { openStorage, type Storage } from './storage/index.js';
@@ -173,6 +173,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     logStream: opts.logStream,
     requests: metrics?.requests,
     clientRoutes: clientRoutes(deps),
+    auth: { authenticate: deps.auth, isPublic: isPublicRoute },
     rootRoutes: [
       ...clientRootRoutes(deps), adminRoutes(deps), webClientRoutes(),
       ...(metrics && config.metrics.port === null ? [metricsRoute(metrics)] : []),

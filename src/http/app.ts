@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyLoggerOptions } from 'fastify';
 import type { FastifyPluginAsyncTypebox as FastifyPluginAsync, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { installErrorHandlers } from './errors.js';
+import type { Authenticator } from './auth.js';
 import { QueryParser } from './query.js';
 import { MatrixError } from '../common/errors.js';
 
@@ -21,7 +22,14 @@ export interface AppOptions {
   clientRoutes: FastifyPluginAsync[];
   /** Routes mounted at their own absolute paths (well-known, versions, unstable, admin). */
   rootRoutes: FastifyPluginAsync[];
+  /**
+   * Checks the access token of every route under the client and admin prefixes, except the
+   * public ones, before the body is parsed or validated (the spec's clients expect 401 first).
+   */
+  auth?: { authenticate: Authenticator; isPublic(method: string, route: string): boolean };
 }
+
+const AUTHENTICATED_PREFIXES = ['/_matrix/client/v3/', '/_matrix/client/r0/', '/_matrix/client/unstable/', '/_presenced/admin/'];
 
 export type App = FastifyInstance;
 
@@ -112,6 +120,18 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     }
     done();
   });
+
+  const auth = opts.auth;
+  if (auth) {
+    app.addHook('onRequest', (req, _reply, done) => {
+      const route = req.routeOptions.url;
+      if (route === undefined || !AUTHENTICATED_PREFIXES.some((p) => route.startsWith(p)) || auth.isPublic(req.method, route)) {
+        done();
+        return;
+      }
+      auth.authenticate(req).then(() => done(), (e: Error) => done(e));
+    });
+  }
 
   const observer = opts.requests;
   // Decided once: at info and above the hook must not build a log object per request.

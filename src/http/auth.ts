@@ -15,12 +15,22 @@ export function tokenOf(req: FastifyRequest): string | undefined {
 
 export type Authenticator = (req: FastifyRequest) => Promise<Session>;
 
+/**
+ * Authenticates a request once: the app checks the token before reading the body (so a
+ * bad token is 401 whatever the body says), and the handler's own call gets the same answer.
+ */
 export function authenticator(users: UsersService): Authenticator {
-  return async (req) => {
+  const done = new WeakMap<FastifyRequest, Promise<Session>>();
+  const check = async (req: FastifyRequest): Promise<Session> => {
     const token = tokenOf(req);
     if (!token) throw new MatrixError(401, 'M_MISSING_TOKEN', 'Missing access token');
     const session = await users.authenticate(token);
     if (!session) throw new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unknown or expired access token', { soft_logout: false });
     return session;
+  };
+  return (req) => {
+    let p = done.get(req);
+    if (!p) done.set(req, (p = check(req)));
+    return p;
   };
 }

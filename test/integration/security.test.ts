@@ -152,6 +152,24 @@ describe('authentication on every endpoint', () => {
   });
 });
 
+describe('the token is checked before the request is read', () => {
+  test('a missing or unknown token is 401 even when the body or query is bad as well', async () => {
+    const anon = new TestClient(ctx.url);
+    assertError(await anon.request('POST', `${V3}/createRoom`, undefined, { raw: '{"name":5}', token: null }), 401, 'M_MISSING_TOKEN');
+    assertError(await anon.request('POST', `${V3}/createRoom`, undefined, { raw: '{not json', token: null }), 401, 'M_MISSING_TOKEN');
+    assertError(await anon.request('GET', `${V3}/rooms/${enc('!x:localhost')}/messages`, undefined, { token: null }), 401, 'M_MISSING_TOKEN');
+    assertError(await anon.request('PUT', `${V3}/presence/${enc('@a:localhost')}/status`, undefined, { raw: '[]', token: 'nope' }), 401, 'M_UNKNOWN_TOKEN');
+    assertError(await anon.request('GET', '/_matrix/client/unstable/org.presenced/presence', undefined, { token: null }), 401, 'M_MISSING_TOKEN');
+  });
+
+  test('public endpoints still answer without a token, and still refuse a bad body with 400', async () => {
+    const anon = new TestClient(ctx.url);
+    assertError(await anon.request('POST', `${V3}/login`, undefined, { raw: '{not json', token: null }), 400, 'M_NOT_JSON');
+    assertOk(await anon.request('GET', `${V3}/login`, undefined, { token: null }));
+    assertOk(await anon.request('GET', `${V3}/register/available?username=${uniqueName('free')}`, undefined, { token: null }));
+  });
+});
+
 describe("nobody changes another user's presence or profile", () => {
   test('PUT presence of someone else is 403 and changes nothing; the unstable APIs act on the caller only', async () => {
     const a = await ctx.user('pa');

@@ -37,6 +37,19 @@ export function clientRoutes(d: ClientApiDeps): FastifyPluginAsync[] {
   ];
 }
 
+/** Client-Server routes anyone may call, without an access token (after the v3 / r0 prefix). */
+const PUBLIC_ROUTES = new Set([
+  'GET /login', 'POST /login', 'POST /register', 'GET /register/available',
+  'GET /profile/:userId', 'GET /profile/:userId/:field',
+  'GET /directory/room/:roomAlias', 'GET /directory/list/room/:roomId', 'GET /publicRooms',
+]);
+
+/** Whether a route (as registered, prefix included) needs no access token. */
+export function isPublicRoute(method: string, route: string): boolean {
+  const path = route.replace(/^\/_matrix\/client\/(v3|r0)/, '');
+  return PUBLIC_ROUTES.has(`${method} ${path}`);
+}
+
 export function clientRootRoutes(d: ClientApiDeps): FastifyPluginAsync[] {
   return [discoveryRoutes(d), unstablePresenceRoutes(d)];
 }
