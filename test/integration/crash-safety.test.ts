@@ -277,8 +277,9 @@ describe('crash safety', () => {
         unacked: newWrites.filter((x) => !x.w.acked).length,
       };
       stats.push(s);
-      // Some requests were sent and never answered: the kill did land in the middle of writes.
-      assert.ok(s.unacked > 0, `round ${round}: no write was left unanswered by the kill`);
+      // Requests were outstanding when the kill came: it landed in the middle of the load. (Some
+      // of them may still read a 200 the server sent just before dying, so none need stay unanswered.)
+      assert.ok(s.inFlightAtKill > 0, `round ${round}: no write was in flight at the kill`);
       for (const kind of ['presence', 'displayname', 'message'] as const) {
         assert.ok(s.acked[kind] >= USERS, `round ${round}: too few ${kind} writes acknowledged before the kill (${s.acked[kind]})`);
       }
