@@ -10,9 +10,15 @@ import { authenticator, buildApp, LocalRateLimiter, type App } from './http/inde
 import { webClientRoutes } from './http/static.js';
 import { adminRoutes } from './api/admin/index.js';
 import { clientRootRoutes, clientRoutes, isPublicRoute, type ClientApiDeps } from './api/client/index.js';
-import { PresenceService, type UserPresence } from './presence/index.js';
+import { ClusterPresenceService, PresenceService, type Presence, type UserPresence } from './presence/index.js';
 import { MembershipIndex, Memberships, RoomCreator, RoomEvents, Typing } from './rooms/index.js';
-import { openStorage, type Storage } from './storage/index.js';
+import { openStorage, PgDb, type Storage } from './storage/index.js';
+import { PgClusterPresenceStore } from './storage/postgres/clusterPresence.js';
+import { RedisBus } from './bus/index.js';
+import { ClusterLink, RedisUiaStore, SharedFeeds, SharedTyping } from './cluster/index.js';
+import { RedisRateLimiter } from './http/redisRateLimit.js';
+import type { RateLimiter } from './http/rateLimit.js';
+import type { RateLimit } from './config/index.js';
 import {
   AccountDataStream, Notifier, PresenceStream, ReceiptsStream, RoomsStream, SyncFeeds, SyncService, ToDeviceStream, TypingStream, type Waiter,
 } from './sync/index.js';
@@ -39,6 +45,8 @@ export interface ServerOptions {
   clock?: Clock;
   /** Test-only: log lines go here instead of stdout. */
   logStream?: FastifyLoggerOptions['stream'];
+  /** Test-only: extra root routes (the adjustable clock's control). */
+  extraRoutes?: Parameters<typeof buildApp>[0]['rootRoutes'];
 }
 
 /**
@@ -70,16 +78,23 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
   // Assigned once the routes exist; services created earlier log through it.
   const late: { app?: App } = {};
   const storage = await openStorage(config.database);
+  const onError = (what: string) => (err: unknown) => late.app?.log.error({ err }, what);
+  // Several instances: Redis between them, PostgreSQL under them (the config loader ensures both).
+  const bus = config.redis && storage.db instanceof PgDb
+    ? new RedisBus({ url: config.redis.url, prefix: config.redis.prefix, instanceId: config.instanceName ?? undefined, onError: onError('redis') })
+    : null;
+  // Subscribed before anything is loaded: peers' changes from here on are held, then applied.
+  await bus?.start();
   const signingKey = loadOrCreateSigningKey(join(config.dataDir, 'signing.key'));
 
   const users = new UsersService(storage.users, clock, config.serverName, config.limits);
   const index = new MembershipIndex();
   index.load(await storage.rooms.allJoined());
-  const rooms = new RoomEvents(storage.rooms, index, clock, config.serverName, signingKey);
+  const rooms = new RoomEvents(storage.rooms, index, clock, config.serverName, signingKey, bus !== null);
   const profileOf = (userId: string) => users.getProfile(userId);
   const members = new Memberships(rooms, profileOf);
   const creator = new RoomCreator(rooms, members, profileOf, clock);
-  const typing = new Typing(clock);
+  const typing = bus ? new SharedTyping(clock, bus) : new Typing(clock);
 
   const notifier = new DrainableNotifier(clock);
   // Reads presence only when scraped, by which time it exists.
@@ -92,10 +107,10 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
   receiptsStream.setPosition(await storage.toDevice.currentPosition('receipts'));
   accountDataStream.setPosition(await storage.toDevice.currentPosition('accountData'));
   toDeviceStream.setPosition(await storage.toDevice.currentPosition('toDevice'));
-  const presence = new PresenceService(config.presence, storage.presence, clock, index, metrics ? metrics.countingWaker(notifier) : notifier, {
-    onError: (err) => late.app?.log.error({ err }, 'presence'),
-    observer: metrics?.presence,
-  });
+  const waker = metrics ? metrics.countingWaker(notifier) : notifier;
+  const presence: Presence = bus
+    ? new ClusterPresenceService(config.presence, new PgClusterPresenceStore(storage.db as PgDb), clock, index, waker, bus, { onError: onError('presence') })
+    : new PresenceService(config.presence, storage.presence, clock, index, waker, { onError: onError('presence'), observer: metrics?.presence });
   await presence.load();
   const profileCache = new Map<string, { displayname: string | null; avatar_url: string | null }>();
   const cachedProfile = (userId: string) => {
@@ -109,7 +124,24 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
       return p;
     });
   };
-  const feeds = new SyncFeeds(notifier, index, { accountData: accountDataStream, receipts: receiptsStream, toDevice: toDeviceStream });
+  const feedStreams = { accountData: accountDataStream, receipts: receiptsStream, toDevice: toDeviceStream };
+  const feeds = bus ? new SharedFeeds(notifier, index, feedStreams, bus) : new SyncFeeds(notifier, index, feedStreams);
+  const link = bus
+    ? new ClusterLink(bus, {
+      index, rooms, roomsStream, feeds: feeds as SharedFeeds, typing: typing as SharedTyping, notifier, users, profiles: profileCache,
+      reread: async () => ({
+        joined: await storage.rooms.allJoined(),
+        positions: {
+          rooms: await storage.toDevice.currentPosition('rooms'),
+          receipts: await storage.toDevice.currentPosition('receipts'),
+          accountData: await storage.toDevice.currentPosition('accountData'),
+          toDevice: await storage.toDevice.currentPosition('toDevice'),
+        },
+      }),
+    }, onError('cluster'))
+    : null;
+  link?.start();
+  bus?.open();
   const sync = new SyncService(
     [roomsStream, new PresenceStream(presence, cachedProfile), new TypingStream(typing), receiptsStream, accountDataStream, toDeviceStream],
     notifier,
@@ -125,6 +157,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     eventPersisted(ev, audience) {
       roomsStream.setPosition(ev.streamPos);
       notifier.wakeAll(audience);
+      link?.roomEvent(ev);
     },
     membershipChanged(roomId, userId, joined) {
       if (joined) presence.joined(roomId, userId);
@@ -134,11 +167,18 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
   users.listen({
     profileChanged: async (userId, profile) => {
       profileCache.set(userId, profile);
+      link?.profileChanged(userId, profile);
       await members.profileChanged(userId, [...index.roomsOf(userId)]);
       presence.profileChanged(userId);
     },
-    deviceRemoved: (userId, deviceId) => presence.applyDurable(userId, { kind: 'deviceRemoved', deviceId }),
+    deviceRemoved: async (userId, deviceId) => {
+      link?.sessionsEnded(userId, deviceId);
+      await presence.applyDurable(userId, { kind: 'deviceRemoved', deviceId });
+    },
+    deactivated: async (userId) => link?.sessionsEnded(userId),
   });
+  const limiter = (name: string, limit: RateLimit): RateLimiter =>
+    bus ? new RedisRateLimiter(bus.redis, clock, limit, `${config.redis!.prefix}:rl:${name}`) : new LocalRateLimiter(clock, limit);
 
   const deps: ClientApiDeps = {
     config,
@@ -146,7 +186,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     auth: authenticator(users),
     registrationOpen: registrationOpen(config),
     users,
-    uia: new UiaSessions(clock),
+    uia: new UiaSessions(clock, bus ? new RedisUiaStore(bus.redis, config.redis!.prefix) : undefined),
     userData: storage.users,
     rooms,
     members,
@@ -158,10 +198,10 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     sync,
     feeds,
     limits: {
-      login: new LocalRateLimiter(clock, config.rateLimits.login),
-      register: new LocalRateLimiter(clock, config.rateLimits.register),
-      send: new LocalRateLimiter(clock, config.rateLimits.send),
-      presence: new LocalRateLimiter(clock, config.rateLimits.presence),
+      login: limiter('login', config.rateLimits.login),
+      register: limiter('register', config.rateLimits.register),
+      send: limiter('send', config.rateLimits.send),
+      presence: limiter('presence', config.rateLimits.presence),
     },
     presence,
     activity: (s) => presence.apply(s.userId, { kind: 'activity', deviceId: s.deviceId }),
@@ -177,6 +217,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     rootRoutes: [
       ...clientRootRoutes(deps), adminRoutes(deps), webClientRoutes(),
       ...(metrics && config.metrics.port === null ? [metricsRoute(metrics)] : []),
+      ...(opts.extraRoutes ?? []),
     ],
   });
   // Runs once Fastify refuses new requests and before it waits for those in progress,
@@ -210,6 +251,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
       await app.close();
       await metricsListener?.close();
       await presence.close();
+      await bus?.close();
       await storage.close();
     },
   };

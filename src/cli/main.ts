@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, generateConfigYaml, loadConfig, type Config } from '../config/index.js';
 import { createServer } from '../main.js';
 import { openStorage } from '../storage/index.js';
-import { systemClock } from '../common/clock.js';
+import { AdjustableClock, systemClock } from '../common/clock.js';
+import { testClockRoutes } from '../http/testClock.js';
 import { UsersService } from '../users/index.js';
 import { MatrixError } from '../common/errors.js';
 
@@ -46,7 +47,9 @@ async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: COMMON });
   if (values.help) return void process.stdout.write(USAGE);
   const config = configFrom(values);
-  const server = await createServer(config);
+  // Tests of separate processes move time through a loopback-only route instead of waiting.
+  const testClock = process.env.PRESENCED_TEST_CLOCK === '1' ? new AdjustableClock() : null;
+  const server = await createServer(config, testClock ? { clock: testClock, extraRoutes: [testClockRoutes(testClock)] } : {});
   const address = await server.listen();
   const metricsAddress = server.metricsAddress();
   if (metricsAddress) server.app.log.info({ address: metricsAddress }, 'metrics listening');

@@ -67,3 +67,57 @@ export class ManualClock implements Clock {
     return this.timers.filter((t) => !t.cancelled).length;
   }
 }
+
+interface OffsetTimer {
+  at: number;
+  fn: () => void;
+  real: NodeJS.Timeout | null;
+}
+
+/**
+ * The system clock plus an offset that only grows: lets a test move time forward in a
+ * server it runs as a separate process (several instances, a SIGKILL) instead of waiting.
+ * Timers are due by this clock's time, so advance() fires every one that falls due.
+ */
+export class AdjustableClock implements Clock {
+  private offset = 0;
+  private readonly timers = new Set<OffsetTimer>();
+
+  now(): number {
+    return Date.now() + this.offset;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const t: OffsetTimer = { at: this.now() + Math.max(0, ms), fn, real: null };
+    this.timers.add(t);
+    this.arm(t);
+    return { cancel: () => this.drop(t) };
+  }
+
+  advance(ms: number): void {
+    if (!(ms > 0)) return;
+    this.offset += ms;
+    const due = [...this.timers].filter((t) => t.at <= this.now()).sort((a, b) => a.at - b.at);
+    for (const t of due) this.fire(t);
+  }
+
+  private arm(t: OffsetTimer): void {
+    const real = setTimeout(() => {
+      if (this.now() >= t.at) this.fire(t);
+      else this.arm(t);
+    }, Math.max(0, t.at - this.now()));
+    real.unref();
+    t.real = real;
+  }
+
+  private fire(t: OffsetTimer): void {
+    if (!this.timers.has(t)) return;
+    this.drop(t);
+    t.fn();
+  }
+
+  private drop(t: OffsetTimer): void {
+    if (t.real) clearTimeout(t.real);
+    this.timers.delete(t);
+  }
+}

@@ -25,3 +25,5 @@ export const missingParam = (msg: string) => new MatrixError(400, 'M_MISSING_PAR
 export const unknownError = (msg: string) => new MatrixError(400, 'M_UNKNOWN', msg);
 export const limitExceeded = (retryAfterMs: number) =>
   new MatrixError(429, 'M_LIMIT_EXCEEDED', 'Too many requests', { retry_after_ms: retryAfterMs });
+/** The database cannot be reached: the client should retry, nothing was written. */
+export const storageUnavailable = () => new MatrixError(503, 'M_UNKNOWN', 'The database is unavailable; retry later', { retry_after_ms: 1000 });

@@ -15,4 +15,9 @@ export class KeyedMutex {
     });
     return result;
   }
+
+  /** Resolves once all work queued so far has finished. */
+  async idle(): Promise<void> {
+    while (this.tails.size > 0) await Promise.all(this.tails.values());
+  }
 }

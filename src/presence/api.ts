@@ -1,5 +1,6 @@
 import type { PresenceConfig } from '../config/index.js';
 import type { ChangeLog } from './changeLog.js';
+import type { Visibility } from './visibility.js';
 import type { PresenceInput, UserPresence } from './types.js';
 
 /**
@@ -17,9 +18,10 @@ export interface Presence {
   profileChanged(userId: string): void;
   joined(roomId: string, userId: string): void;
   stateOf(userId: string): UserPresence | undefined;
-  canSee(viewer: string, target: string): boolean;
-  visibleTo(viewer: string): Set<string>;
-  membersOf(roomId: string): ReadonlySet<string>;
+  /** Who may see whose presence. */
+  readonly visibility: Visibility;
+  /** Every user's state held in memory (read by metrics at scrape time). */
+  states(): IterableIterator<UserPresence>;
   position(): number;
   changeLog(): ChangeLog;
   flush(): Promise<void>;

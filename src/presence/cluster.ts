@@ -4,6 +4,7 @@ import { KeyedMutex } from '../common/mutex.js';
 import type { PresenceConfig } from '../config/index.js';
 import type { Presence } from './api.js';
 import { ChangeLog } from './changeLog.js';
+import { Visibility } from './visibility.js';
 import type { ClusterPresenceStore, MutateOptions, SyncRecord } from './clusterStore.js';
 import { step } from './machine.js';
 import type { RoomGraph, Waker } from './service.js';
@@ -30,9 +31,11 @@ export class ClusterPresenceService implements Presence {
   private readonly lock = new KeyedMutex();
   private log = new ChangeLog(0);
   private stopped = false;
+  private polling: Promise<void> = Promise.resolve();
   /** When the log was first seen waiting for a missing position; null while it is not. */
   private stalledSince: number | null = null;
   private lastHeartbeat = 0;
+  readonly visibility: Visibility;
 
   constructor(
     readonly cfg: PresenceConfig,
@@ -42,7 +45,9 @@ export class ClusterPresenceService implements Presence {
     private readonly waker: Waker,
     private readonly bus: Bus,
     private readonly opts: ClusterPresenceOptions = {},
-  ) {}
+  ) {
+    this.visibility = new Visibility(graph);
+  }
 
   get enabled(): boolean {
     return this.cfg.enabled;
@@ -53,6 +58,7 @@ export class ClusterPresenceService implements Presence {
   }
 
   async load(): Promise<void> {
+    if (!this.cfg.enabled) return;
     this.log = new ChangeLog(await this.store.highestPosition());
     for (const row of await this.store.loadAll()) this.adopt(row.userId, row.state);
     this.bus.subscribe((m) => this.onMessage(m));
@@ -113,7 +119,7 @@ export class ClusterPresenceService implements Presence {
     if (pos !== null) {
       const scope = changed ? 'all' : 'self';
       this.log.insert({ pos, userId, scope });
-      this.waker.wakeAll(scope === 'all' ? this.visibleTo(userId) : [userId]);
+      this.waker.wakeAll(scope === 'all' ? this.visibility.visibleTo(userId) : [userId]);
       this.bus.publish({ kind: 'presence', userId, pos, state: toStored(next), scope });
     }
   }
@@ -131,7 +137,7 @@ export class ClusterPresenceService implements Presence {
     if (!this.cfg.enabled) return;
     this.store.allocatePosition().then((pos) => {
       this.log.insert(scope === 'room' ? { pos, userId, scope, roomId: roomId! } : { pos, userId, scope });
-      this.waker.wakeAll(scope === 'room' ? this.graph.members(roomId!) : this.visibleTo(userId));
+      this.waker.wakeAll(scope === 'room' ? this.graph.members(roomId!) : this.visibility.visibleTo(userId));
       this.bus.publish({ kind: 'presence', userId, pos, state: null, scope, roomId });
     }).catch((e: unknown) => this.opts.onError?.(e));
   }
@@ -144,7 +150,7 @@ export class ClusterPresenceService implements Presence {
       this.waker.wakeAll(this.graph.members(m.roomId));
     } else {
       this.log.insert({ pos: m.pos, userId: m.userId, scope: m.scope === 'self' ? 'self' : 'all' });
-      this.waker.wakeAll(m.scope === 'self' ? [m.userId] : this.visibleTo(m.userId));
+      this.waker.wakeAll(m.scope === 'self' ? [m.userId] : this.visibility.visibleTo(m.userId));
     }
   }
 
@@ -157,7 +163,7 @@ export class ClusterPresenceService implements Presence {
     for (const row of await this.store.changedSince(from)) {
       this.adopt(row.userId, row.state);
       this.log.insert({ pos: row.pos, userId: row.userId, scope: 'all' });
-      for (const u of this.visibleTo(row.userId)) woken.add(u);
+      for (const u of this.visibility.visibleTo(row.userId)) woken.add(u);
     }
     this.log.advanceTo(highest);
     this.waker.wakeAll(woken);
@@ -166,7 +172,8 @@ export class ClusterPresenceService implements Presence {
   private schedulePoll(): void {
     if (this.stopped) return;
     this.clock.setTimeout(() => {
-      this.poll().catch((e: unknown) => this.opts.onError?.(e)).finally(() => this.schedulePoll());
+      if (this.stopped) return;
+      this.polling = this.poll().catch((e: unknown) => this.opts.onError?.(e)).finally(() => this.schedulePoll());
     }, this.opts.pollMs ?? 250);
   }
 
@@ -200,19 +207,12 @@ export class ClusterPresenceService implements Presence {
     return this.replica.get(userId);
   }
 
-  canSee(viewer: string, target: string): boolean {
-    return viewer === target || this.graph.sharesRoom(viewer, target);
+  states(): IterableIterator<UserPresence> {
+    return this.replica.values();
   }
 
-  membersOf(roomId: string): ReadonlySet<string> {
-    return this.graph.members(roomId);
-  }
 
-  visibleTo(viewer: string): Set<string> {
-    const s = this.graph.coMembers(viewer);
-    s.add(viewer);
-    return s;
-  }
+
 
   position(): number {
     return this.log.position();
@@ -224,7 +224,10 @@ export class ClusterPresenceService implements Presence {
 
   async flush(): Promise<void> {}
 
+  /** Stops the background duties and waits for changes in flight (a drained sync's end). */
   async close(): Promise<void> {
     this.stopped = true;
+    await this.polling;
+    await this.lock.idle();
   }
 }

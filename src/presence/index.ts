@@ -5,3 +5,7 @@ export { step, durableEqual } from './machine.js';
 export { viewFor, getStatusBody, selfDetail } from './view.js';
 export { toStored, fromStored, afterRestart } from './stored.js';
 export * from './types.js';
+export type { Presence } from './api.js';
+export { Visibility } from './visibility.js';
+export { ClusterPresenceService, type ClusterPresenceOptions } from './cluster.js';
+export type { ClusterPresenceStore } from './clusterStore.js';

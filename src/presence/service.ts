@@ -1,8 +1,10 @@
 import type { Clock } from '../common/clock.js';
 import type { PresenceConfig } from '../config/index.js';
 import { ChangeLog, type NewEntry } from './changeLog.js';
+import { Visibility } from './visibility.js';
 import { step } from './machine.js';
 import type { PresenceStore } from './store.js';
+import type { Presence } from './api.js';
 import { afterRestart, fromStored, toStored } from './stored.js';
 import { emptyPresence, type PresenceInput, type PresenceState, type UserPresence } from './types.js';
 
@@ -45,7 +47,7 @@ const MARK_STEP = 10_000;
  * A timer that fires only sends a `tick`: the machine re-derives everything from stored
  * timestamps, so stale timers are harmless and never cancelled.
  */
-export class PresenceService {
+export class PresenceService implements Presence {
   private readonly users = new Map<string, UserPresence>();
   private readonly wakeAt = new Map<string, number>();
   private readonly dirty = new Set<string>();
@@ -53,6 +55,7 @@ export class PresenceService {
   private log = new ChangeLog(0);
   private mark = 0;
   private markWrite: Promise<void> = Promise.resolve();
+  readonly visibility: Visibility;
 
   constructor(
     readonly cfg: PresenceConfig,
@@ -61,7 +64,9 @@ export class PresenceService {
     private readonly graph: RoomGraph,
     private readonly waker: Waker,
     private readonly opts: PresenceServiceOptions = {},
-  ) {}
+  ) {
+    this.visibility = new Visibility(graph);
+  }
 
   /** Loads stored presence; devices that were connected count as disconnected now. */
   async load(): Promise<void> {
@@ -105,21 +110,8 @@ export class PresenceService {
     return this.users.values();
   }
 
-  canSee(viewer: string, target: string): boolean {
-    return viewer === target || this.graph.sharesRoom(viewer, target);
-  }
 
-  /** Users joined to a room (whose presence a joiner is introduced to). */
-  membersOf(roomId: string): ReadonlySet<string> {
-    return this.graph.members(roomId);
-  }
 
-  /** Users whose presence the viewer may see, the viewer included. */
-  visibleTo(viewer: string): Set<string> {
-    const s = this.graph.coMembers(viewer);
-    s.add(viewer);
-    return s;
-  }
 
   /** Feeds one input; non-durable changes are written within flushDelayMs. */
   apply(userId: string, input: PresenceInput): void {
@@ -144,7 +136,7 @@ export class PresenceService {
     this.users.set(userId, state);
     const from = before.published.self.presence;
     if (this.opts.observer && from !== state.published.self.presence) this.opts.observer.transition(userId, from, state.published.self.presence);
-    if (effects.changed) this.publish({ userId, scope: 'all' }, this.visibleTo(userId));
+    if (effects.changed) this.publish({ userId, scope: 'all' }, this.visibility.visibleTo(userId));
     else if (effects.selfChanged) this.publish({ userId, scope: 'self' }, [userId]);
     if (effects.nextWakeAt !== null) this.schedule(userId, effects.nextWakeAt);
     return effects.persist;
@@ -153,7 +145,7 @@ export class PresenceService {
   /** A profile change is announced as a presence update carrying the new profile (seed 000). */
   profileChanged(userId: string): void {
     if (!this.cfg.enabled) return;
-    this.publish({ userId, scope: 'all' }, this.visibleTo(userId));
+    this.publish({ userId, scope: 'all' }, this.visibility.visibleTo(userId));
   }
 
   /** A join introduces the joiner and the room's members to each other's presence. */

@@ -10,6 +10,13 @@ export class MembershipIndex {
     for (const r of rows) this.add(r.roomId, r.userId);
   }
 
+  /** Forgets everything and loads afresh (after changes by other instances may have been missed). */
+  reload(rows: Iterable<{ roomId: string; userId: string }>): void {
+    this.roomMembers.clear();
+    this.userRooms.clear();
+    this.load(rows);
+  }
+
   /** Applies a membership event; returns true if the joined set changed. */
   apply(roomId: string, userId: string, membership: string): boolean {
     return membership === 'join' ? this.add(roomId, userId) : this.remove(roomId, userId);

@@ -111,6 +111,11 @@ export class RoomEvents {
     this.cache.delete(roomId);
   }
 
+  /** Drops every cached room (after other instances' writes may have gone unannounced). */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   private async build(sender: string, roomId: string, type: string, content: JsonObject, opts: SendOptions): Promise<StoredEvent['pdu']> {
     if (this.shared) {
       const cached = this.cache.get(roomId);

@@ -7,7 +7,12 @@ export class Typing {
   private readonly roomPos = new Map<string, number>();
   private readonly listeners: ((roomId: string, pos: number) => void)[] = [];
 
-  constructor(private readonly clock: Clock, private readonly maxTimeoutMs = 120_000) {}
+  /**
+   * positionsFromClock: positions follow the clock (never less than the last plus one), so
+   * several instances, each with its own typing state, hand out comparable positions and a
+   * token from one instance means about the same moment on another.
+   */
+  constructor(private readonly clock: Clock, private readonly maxTimeoutMs = 120_000, private readonly positionsFromClock = false) {}
 
   onChange(fn: (roomId: string, pos: number) => void): void {
     this.listeners.push(fn);
@@ -42,7 +47,7 @@ export class Typing {
   }
 
   private bump(roomId: string): void {
-    this.pos += 1;
+    this.pos = this.positionsFromClock ? Math.max(this.pos + 1, this.clock.now()) : this.pos + 1;
     this.roomPos.set(roomId, this.pos);
     for (const l of this.listeners) l(roomId, this.pos);
   }

@@ -1,4 +1,4 @@
-import type { SqlDb } from './sql.js';
+import type { SqlDb, SqlExecutor } from './sql.js';
 
 /**
  * Versioned schema, shared by SQLite and PostgreSQL: only portable types (TEXT, BIGINT,
@@ -160,9 +160,26 @@ CREATE INDEX memberships_room_state ON memberships (room_id, membership, user_id
   },
 ];
 
-/** Applies pending migrations in order, each in its own transaction. */
+// Any fixed number: instances starting together take turns on it to migrate one schema.
+const MIGRATION_LOCK = 7_265_330;
+
+/**
+ * Applies pending migrations in order. SQLite: each in its own transaction. PostgreSQL:
+ * all in one transaction under an advisory lock, so instances starting at once migrate
+ * the shared schema exactly once (the others find it done).
+ */
 export async function migrate(db: SqlDb): Promise<number> {
-  await db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  if (db.dialect === 'postgres') {
+    return db.transaction(async (tx) => {
+      await tx.get('SELECT pg_advisory_xact_lock(?) AS locked', [MIGRATION_LOCK]);
+      return applyPending(tx, (fn) => fn(tx));
+    });
+  }
+  return applyPending(db, (fn) => db.transaction(fn));
+}
+
+async function applyPending(db: SqlExecutor, inTransaction: (fn: (tx: SqlExecutor) => Promise<void>) => Promise<void>): Promise<number> {
+  await db.run('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
   const row = await db.get<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_version');
   const current = Number(row?.v ?? 0);
   const latest = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -171,7 +188,7 @@ export async function migrate(db: SqlDb): Promise<number> {
   }
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
-    await db.transaction(async (tx) => {
+    await inTransaction(async (tx) => {
       for (const stmt of splitStatements(m.sql)) await tx.run(stmt);
       await tx.run('INSERT INTO schema_version (version) VALUES (?)', [m.version]);
     });

@@ -11,7 +11,7 @@ export class SyncFeeds {
   constructor(
     private readonly notifier: Notifier,
     private readonly index: MembershipIndex,
-    private readonly streams: { accountData: AccountDataStream; receipts: ReceiptsStream; toDevice: ToDeviceStream },
+    protected readonly streams: { accountData: AccountDataStream; receipts: ReceiptsStream; toDevice: ToDeviceStream },
   ) {}
 
   accountData(userId: string, pos: number): void {

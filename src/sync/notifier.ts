@@ -67,6 +67,11 @@ export class Notifier {
     };
   }
 
+  /** Wakes every waiting long-poll: each re-reads storage and answers what it finds, if anything. */
+  wakeEveryone(): void {
+    this.wakeAll([...this.waiters.keys()]);
+  }
+
   waitingUsers(): number {
     return this.waiters.size;
   }

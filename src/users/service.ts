@@ -121,6 +121,16 @@ export class UsersService {
     return session;
   }
 
+  /** Drops cached sessions of a user (one device, or all) that another instance ended. */
+  forgetSessions(userId: string, deviceId?: string): void {
+    for (const [h, s] of this.tokenCache) if (s.userId === userId && (deviceId === undefined || s.deviceId === deviceId)) this.tokenCache.delete(h);
+  }
+
+  /** Drops every cached session (after messages from other instances may have been missed). */
+  forgetAllSessions(): void {
+    this.tokenCache.clear();
+  }
+
   async logout(token: string, session: Session): Promise<void> {
     await this.removeDevice(session.userId, session.deviceId);
     this.tokenCache.delete(token);
@@ -132,14 +142,14 @@ export class UsersService {
 
   async removeDevice(userId: string, deviceId: string): Promise<void> {
     await this.store.deleteDevice(userId, deviceId);
-    for (const [h, s] of this.tokenCache) if (s.userId === userId && s.deviceId === deviceId) this.tokenCache.delete(h);
+    this.forgetSessions(userId, deviceId);
     for (const l of this.listeners) await l.deviceRemoved?.(userId, deviceId);
   }
 
   async deactivate(userId: string): Promise<void> {
     const devices = await this.store.listDevices(userId);
     await this.store.setDeactivated(userId);
-    for (const [h, s] of this.tokenCache) if (s.userId === userId) this.tokenCache.delete(h);
+    this.forgetSessions(userId);
     for (const d of devices) for (const l of this.listeners) await l.deviceRemoved?.(userId, d.deviceId);
     for (const l of this.listeners) await l.deactivated?.(userId);
   }

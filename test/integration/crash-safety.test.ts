@@ -16,8 +16,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cleanEnv, CLI, ROOT, scratch, within } from '../helpers/processes.js';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { scratch, serveProcess, within, type Serving } from '../helpers/processes.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -40,58 +39,9 @@ const { children, tempDir } = scratch('presenced-crash-');
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-interface Serving {
-  proc: ChildProcess;
-  url: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** The last part of the server's output, for failure messages. */
-  output(): string;
-}
-
 /** Starts `presenced serve` on dataDir and waits for its `presenced listening` log line. */
-async function serve(configFile: string, dataDir: string): Promise<Serving> {
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', CLI, 'serve', '--config', configFile, '--data-dir', dataDir, '--bind', '127.0.0.1', '--port', '0'],
-    { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.add(proc);
-  let tail = '';
-  const keep = (s: string) => {
-    tail = (tail + s).slice(-8_000);
-  };
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    proc.on('close', (code, signal) => resolve({ code, signal }));
-  });
-  proc.stderr!.setEncoding('utf8').on('data', keep);
-  const listening = new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    proc.on('error', reject);
-    proc.stdout!.setEncoding('utf8').on('data', (s: string) => {
-      keep(s);
-      buffered += s;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        if (!line.includes('presenced listening')) continue;
-        try {
-          const rec = JSON.parse(line) as { msg?: string; address?: string };
-          if (rec.msg === 'presenced listening' && rec.address) resolve(rec.address);
-        } catch {
-          // Not a log record; keep reading.
-        }
-      }
-    });
-    void exited.then((e) => reject(new Error(`serve exited (${e.code ?? e.signal}) before listening: ${tail}`)));
-  });
-  try {
-    const url = await within(listening, START_MS, 'serve listening');
-    return { proc, url, exited, output: () => tail };
-  } catch (e) {
-    proc.kill('SIGKILL');
-    throw e;
-  }
+function serve(configFile: string, dataDir: string): Promise<Serving> {
+  return serveProcess(children, ['--config', configFile, '--data-dir', dataDir, '--bind', '127.0.0.1', '--port', '0'], { startMs: START_MS });
 }
 
 interface Reply {

@@ -1,6 +1,6 @@
 import type { Clock } from '../../common/clock.js';
 import type { Authenticator } from '../../http/index.js';
-import type { PresenceService, PresenceTimers } from '../../presence/index.js';
+import type { Presence, PresenceTimers } from '../../presence/index.js';
 import type { UsersService } from '../../users/index.js';
 
 /** What the admin routes are given: the narrow slices of the services they call. */
@@ -8,6 +8,6 @@ export interface AdminApiDeps {
   clock: Clock;
   auth: Authenticator;
   users: Pick<UsersService, 'isLocal' | 'getUser' | 'listUsers' | 'listDevices' | 'deactivate'>;
-  presence: Pick<PresenceService, 'stateOf' | 'enabled'>;
+  presence: Pick<Presence, 'stateOf' | 'enabled'>;
   config: { presence: PresenceTimers };
 }

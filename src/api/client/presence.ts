@@ -40,7 +40,7 @@ export function presenceRoutes(d: ClientApiDeps): FastifyPluginAsync {
       if (!isUserId(target)) throw new MatrixError(400, 'M_INVALID_PARAM', 'Invalid user ID');
       const user = d.users.isLocal(target) ? await d.users.getUser(target) : undefined;
       if (!user) throw notFound('Unknown user');
-      if (!d.presence.canSee(s.userId, target)) throw forbidden('You do not share a room with this user');
+      if (!d.presence.visibility.canSee(s.userId, target)) throw forbidden('You do not share a room with this user');
       const state = d.presence.stateOf(target);
       if (!state || !d.presence.enabled) return { presence: 'offline', status_msg: null };
       return getStatusBody(state, d.clock.now(), d.config.presence, { self: target === s.userId });

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { MatrixError, storageUnavailable } from '../../common/errors.js';
 import type { SqlDb, SqlExecutor, SqlValue } from '../sql.js';
 
 /** `?` placeholders (the shared SQL's) to PostgreSQL's `$1, $2, …`. */
@@ -9,11 +10,32 @@ export function toPgPlaceholders(sql: string): string {
 
 type Queryable = { query: (text: string, values?: unknown[]) => Promise<pg.QueryResult> };
 
+// Connection exceptions (08…), the server stopping or refusing (57P…), sockets and pool timeouts.
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03']);
+
+/** True when the error says the database could not be reached, not that the query was wrong. */
+export function isUnreachable(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  if (typeof err?.code === 'string' && (UNREACHABLE_CODES.has(err.code) || err.code.startsWith('08'))) return true;
+  const msg = typeof err?.message === 'string' ? err.message : '';
+  return /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection timeout|Client has encountered a connection error/i.test(msg);
+}
+
+/** Outages become the 503 clients retry on, instead of a 500. */
+async function guarded<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    throw isUnreachable(e) ? storageUnavailable() : e;
+  }
+}
+
 function executor(q: Queryable): SqlExecutor {
+  const query = (sql: string, params: SqlValue[]) => guarded(q.query(toPgPlaceholders(sql), params));
   return {
-    all: async <T>(sql: string, params: SqlValue[] = []) => (await q.query(toPgPlaceholders(sql), params)).rows as T[],
-    get: async <T>(sql: string, params: SqlValue[] = []) => (await q.query(toPgPlaceholders(sql), params)).rows[0] as T | undefined,
-    run: async (sql: string, params: SqlValue[] = []) => ({ changes: (await q.query(toPgPlaceholders(sql), params)).rowCount ?? 0 }),
+    all: async <T>(sql: string, params: SqlValue[] = []) => (await query(sql, params)).rows as T[],
+    get: async <T>(sql: string, params: SqlValue[] = []) => (await query(sql, params)).rows[0] as T | undefined,
+    run: async (sql: string, params: SqlValue[] = []) => ({ changes: (await query(sql, params)).rowCount ?? 0 }),
   };
 }
 
@@ -24,6 +46,8 @@ export interface PgOptions {
   max?: number;
   /** How long a query may wait for a connection before failing (so an outage answers 503, not a hang). */
   connectTimeoutMs?: number;
+  /** How long one query may go unanswered before it fails. */
+  queryTimeoutMs?: number;
 }
 
 /** PostgreSQL behind the SqlDb surface: a pool, one schema, transactions on one pooled client. */
@@ -37,6 +61,8 @@ export class PgDb implements SqlDb {
       connectionString: opts.url,
       max: opts.max ?? 10,
       connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
+      // A connection that stops answering (a network cut) fails its query instead of hanging it.
+      query_timeout: opts.queryTimeoutMs ?? 30_000,
       options: `-c search_path=${opts.schema}`,
     });
     // An idle client losing its connection must not crash the process; the pool replaces it.
@@ -50,6 +76,9 @@ export class PgDb implements SqlDb {
     await c.connect();
     try {
       await c.query(`CREATE SCHEMA IF NOT EXISTS "${this.opts.schema}"`);
+    } catch (e) {
+      // Two instances creating the schema at the same moment: the loser finds it there.
+      if ((e as { code?: string }).code !== '23505') throw e;
     } finally {
       await c.end();
     }
@@ -60,22 +89,25 @@ export class PgDb implements SqlDb {
   run(sql: string, params?: SqlValue[]) { return this.ex.run(sql, params); }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await guarded(this.pool.connect());
+    let broken = false;
     try {
-      await client.query('BEGIN');
+      await guarded(client.query('BEGIN'));
       const value = await fn(executor(client));
-      await client.query('COMMIT');
+      await guarded(client.query('COMMIT'));
       return value;
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      broken = isUnreachable(e) || (e instanceof MatrixError && e.status === 503);
+      if (!broken) await client.query('ROLLBACK').catch(() => undefined);
       throw e;
     } finally {
-      client.release();
+      // A client whose connection failed is destroyed, not handed to the next query.
+      client.release(broken);
     }
   }
 
   async exec(sql: string): Promise<void> {
-    await this.pool.query(sql);
+    await guarded(this.pool.query(sql));
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { JsonObject } from '../../common/events.js';
 import { viewFor } from '../../presence/view.js';
-import type { PresenceService } from '../../presence/service.js';
+import type { Presence } from '../../presence/api.js';
 import { presenceFilterAllows, presenceLimit } from '../filter.js';
 import type { StreamProvider, SyncContext } from './types.js';
 
@@ -16,7 +16,7 @@ export type ProfileCache = (userId: string) => Profile | Promise<Profile>;
 export class PresenceStream implements StreamProvider {
   readonly stream = 'presence' as const;
 
-  constructor(private readonly presence: PresenceService, private readonly profiles: ProfileCache) {}
+  constructor(private readonly presence: Presence, private readonly profiles: ProfileCache) {}
 
   position(): number {
     return this.presence.position();
@@ -32,17 +32,17 @@ export class PresenceStream implements StreamProvider {
     // Introduced users (a snapshot, or members met through a join) are left out when offline.
     const users = new Map<string, { introduced: boolean }>();
     if (snapshot) {
-      for (const u of this.presence.visibleTo(viewer)) users.set(u, { introduced: true });
+      for (const u of this.presence.visibility.visibleTo(viewer)) users.set(u, { introduced: true });
     } else {
       for (const e of log.between(since, ctx.to.presence)) {
         if (e.scope === 'self') {
           if (e.userId === viewer) users.set(viewer, { introduced: false });
         } else if (e.scope === 'all') {
-          if (this.presence.canSee(viewer, e.userId)) users.set(e.userId, { introduced: false });
+          if (this.presence.visibility.canSee(viewer, e.userId)) users.set(e.userId, { introduced: false });
         } else if (e.userId === viewer) {
           // The viewer joined e.roomId: introduce that room's members, not the whole audience.
-          for (const m of this.presence.membersOf(e.roomId)) if (!users.has(m)) users.set(m, { introduced: true });
-        } else if (this.presence.canSee(viewer, e.userId) && !users.has(e.userId)) {
+          for (const m of this.presence.visibility.membersOf(e.roomId)) if (!users.has(m)) users.set(m, { introduced: true });
+        } else if (this.presence.visibility.canSee(viewer, e.userId) && !users.has(e.userId)) {
           users.set(e.userId, { introduced: true });
         }
       }

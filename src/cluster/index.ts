@@ -1,0 +1,3 @@
+export { ClusterLink, type LinkTargets } from './link.js';
+export { SharedFeeds, SharedTyping } from './shared.js';
+export { RedisUiaStore } from './redisUia.js';
