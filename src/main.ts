@@ -109,7 +109,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
   toDeviceStream.setPosition(await storage.toDevice.currentPosition('toDevice'));
   const waker = metrics ? metrics.countingWaker(notifier) : notifier;
   const presence: Presence = bus
-    ? new ClusterPresenceService(config.presence, new PgClusterPresenceStore(storage.db as PgDb), clock, index, waker, bus, { onError: onError('presence') })
+    ? new ClusterPresenceService(config.presence, new PgClusterPresenceStore(storage.db as PgDb), clock, index, waker, bus, { onError: onError('presence'), observer: metrics?.presence })
     : new PresenceService(config.presence, storage.presence, clock, index, waker, { onError: onError('presence'), observer: metrics?.presence });
   await presence.load();
   const profileCache = new Map<string, { displayname: string | null; avatar_url: string | null }>();

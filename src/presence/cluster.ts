@@ -7,7 +7,7 @@ import { ChangeLog } from './changeLog.js';
 import { Visibility } from './visibility.js';
 import type { ClusterPresenceStore, MutateOptions, SyncRecord } from './clusterStore.js';
 import { step } from './machine.js';
-import type { RoomGraph, Waker } from './service.js';
+import type { PresenceObserver, RoomGraph, Waker } from './service.js';
 import { fromStored, toStored } from './stored.js';
 import { emptyPresence, type PresenceInput, type UserPresence } from './types.js';
 
@@ -17,6 +17,8 @@ export interface ClusterPresenceOptions {
   /** An instance not heard from for this long is dead; its syncs end. */
   deadAfterMs?: number;
   onError?: (err: unknown) => void;
+  /** Told of the transitions, updates and timer firings this instance carries out. */
+  observer?: PresenceObserver;
 }
 
 /**
@@ -96,10 +98,12 @@ export class ClusterPresenceService implements Presence {
   private async mutate(userId: string, inputs: PresenceInput[], opts: MutateOptions, sync?: SyncRecord): Promise<void> {
     const now = this.clock.now();
     let next: UserPresence | undefined;
+    let before: UserPresence | undefined;
     let changed = false;
     let selfChanged = false;
     const { pos, applied } = await this.store.mutate(userId, (stored, claim) => {
       let state = stored === null || stored === undefined ? emptyPresence() : fromStored(stored);
+      before = state;
       const all = opts.orphan
         ? Array.from({ length: claim.orphanSyncs }, (): PresenceInput => ({ kind: 'syncEnded', deviceId: opts.orphan!.deviceId, setPresence: opts.orphan!.setPresence }))
         : inputs;
@@ -116,6 +120,14 @@ export class ClusterPresenceService implements Presence {
     }, opts);
     if (!applied || !next) return;
     this.replica.set(userId, next);
+    const obs = this.opts.observer;
+    if (obs) {
+      if (opts.claimTimerDueBy !== undefined) obs.timerFired();
+      const from = before!.published.self.presence;
+      const to = next.published.self.presence;
+      if (from !== to) obs.transition(userId, from, to);
+      if (pos !== null) obs.published(userId, pos);
+    }
     if (pos !== null) {
       const scope = changed ? 'all' : 'self';
       this.log.insert({ pos, userId, scope });
