@@ -48,7 +48,8 @@ export function installErrorHandlers(app: FastifyInstance): void {
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const me = toMatrixError(err);
-    if (me.status >= 500) req.log.error({ err }, 'unhandled error');
+    if (me.status === 503) req.log.warn({ err }, 'unavailable');
+    else if (me.status >= 500) req.log.error({ err }, 'unhandled error');
     void reply.code(me.status).send(me.toJSON());
   });
 

@@ -91,16 +91,22 @@ export class PgDb implements SqlDb {
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await guarded(this.pool.connect());
     let broken = false;
+    // A checked-out client has no pool listener: a lost connection must fail this transaction, not the process.
+    const onLost = () => {
+      broken = true;
+    };
+    client.on('error', onLost);
     try {
       await guarded(client.query('BEGIN'));
       const value = await fn(executor(client));
       await guarded(client.query('COMMIT'));
       return value;
     } catch (e) {
-      broken = isUnreachable(e) || (e instanceof MatrixError && e.status === 503);
+      broken ||= isUnreachable(e) || (e instanceof MatrixError && e.status === 503);
       if (!broken) await client.query('ROLLBACK').catch(() => undefined);
       throw e;
     } finally {
+      client.off('error', onLost);
       // A client whose connection failed is destroyed, not handed to the next query.
       client.release(broken);
     }
