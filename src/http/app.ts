@@ -108,6 +108,21 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     closing = true;
     done();
   });
+  const auth = opts.auth;
+  // Whether a route needs a token, decided once per method and route pattern.
+  const needsToken = new Map<string, boolean>();
+  const tokenRequired = (method: string, route: string | undefined): boolean => {
+    if (!auth || route === undefined) return false;
+    const key = `${method} ${route}`;
+    let v = needsToken.get(key);
+    if (v === undefined) {
+      v = AUTHENTICATED_PREFIXES.some((p) => route.startsWith(p)) && !auth.isPublic(method, route);
+      needsToken.set(key, v);
+    }
+    return v;
+  };
+  // One callback hook (not an async one) for every request, long-polls included: CORS,
+  // preflight, refusal while stopping, then the token, checked before the body is read.
   app.addHook('onRequest', (req, reply, done) => {
     void reply.headers(CORS_HEADERS);
     if (req.method === 'OPTIONS') {
@@ -118,20 +133,12 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       void reply.code(503).header('connection', 'close').send({ errcode: 'M_UNKNOWN', error: 'The server is shutting down' });
       return;
     }
-    done();
+    if (!tokenRequired(req.method, req.routeOptions.url)) {
+      done();
+      return;
+    }
+    auth!.authenticate(req).then(() => done(), (e: Error) => done(e));
   });
-
-  const auth = opts.auth;
-  if (auth) {
-    app.addHook('onRequest', (req, _reply, done) => {
-      const route = req.routeOptions.url;
-      if (route === undefined || !AUTHENTICATED_PREFIXES.some((p) => route.startsWith(p)) || auth.isPublic(req.method, route)) {
-        done();
-        return;
-      }
-      auth.authenticate(req).then(() => done(), (e: Error) => done(e));
-    });
-  }
 
   const observer = opts.requests;
   // Decided once: at info and above the hook must not build a log object per request.
