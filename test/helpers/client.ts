@@ -43,6 +43,19 @@ export class TestClient {
     return this.request<T>('DELETE', path, body, opts);
   }
 
+  /** Logs in with a password as a new device (or the given one) of an existing user. */
+  static async login(baseUrl: string, user: string, password = 'correct horse', deviceId?: string): Promise<TestClient> {
+    const c = new TestClient(baseUrl);
+    const res = await c.post('/_matrix/client/v3/login', {
+      type: 'm.login.password', identifier: { type: 'm.id.user', user }, password, device_id: deviceId,
+    }, { token: null });
+    if (res.status !== 200) throw new Error(`login ${user}: ${res.status} ${JSON.stringify(res.body)}`);
+    c.userId = res.body.user_id;
+    c.deviceId = res.body.device_id;
+    c.accessToken = res.body.access_token;
+    return c;
+  }
+
   /** Registers through the m.login.dummy flow and keeps the session. */
   async register(username: string, password = 'correct horse'): Promise<this> {
     const res = await this.post('/_matrix/client/v3/register', { username, password, auth: { type: 'm.login.dummy' } });

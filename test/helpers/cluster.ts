@@ -99,6 +99,13 @@ export class Cluster {
     return this.instances[i];
   }
 
+  /** The same session (access token) used on instance i. */
+  as(i: number, from: TestClient): TestClient {
+    const cl = this.at(i).client();
+    Object.assign(cl, { userId: from.userId, deviceId: from.deviceId, accessToken: from.accessToken });
+    return cl;
+  }
+
   alive(): Instance[] {
     return this.instances.filter((i) => i && i.proc.exitCode === null && i.proc.signalCode === null);
   }

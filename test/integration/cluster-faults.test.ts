@@ -19,11 +19,6 @@ function timelineBodies(body: any, roomId: string): string[] {
   return (body?.rooms?.join?.[roomId]?.timeline?.events ?? []).filter((e: any) => e.type === 'm.room.message').map((e: any) => e.content.body);
 }
 
-function asSession(c: Cluster, i: number, from: TestClient): TestClient {
-  const cl = c.at(i).client();
-  Object.assign(cl, { userId: from.userId, deviceId: from.deviceId, accessToken: from.accessToken });
-  return cl;
-}
 
 async function freePort(): Promise<number> {
   const srv = net.createServer();
@@ -139,7 +134,7 @@ clusterSuite('cluster faults: Redis restarted', () => {
     const ben = await c.at(0).client().register('ben', 'pw');
     const room = await ann.createRoom({ preset: 'public_chat' });
     await ben.join(room);
-    const benOn1 = asSession(c, 1, ben);
+    const benOn1 = c.as(1, ben);
     const head = await benOn1.sync({ timeout: 0 });
 
     // A long-poll parked on instance 1 across the whole outage.
@@ -160,7 +155,7 @@ clusterSuite('cluster faults: Redis restarted', () => {
 
     for (const inst of c.instances) assert.equal(inst.proc.exitCode, null, `${inst.name} still running: ${inst.output().slice(-2000)}`);
     for (const i of [0, 1]) {
-      const all = await allMessages(asSession(c, i, ben), room);
+      const all = await allMessages(c.as(i, ben), room);
       const missing = w.acked.filter((b) => !all.includes(b));
       assert.deepEqual(missing, [], `instance ${i} lost acknowledged writes`);
     }
@@ -190,7 +185,7 @@ clusterSuite('cluster faults: one instance SIGKILLed', () => {
     const cat = await c.at(0).client().register('cat', 'pw');
     const dan = await c.at(1).client().register('dan', 'pw');
     const room = await dan.createRoom({ preset: 'public_chat' });
-    await asSession(c, 1, cat).join(room);
+    await c.as(1, cat).join(room);
     // Cat's only connection: a long-poll on instance 0, which is about to die.
     const head = await cat.sync({ timeout: 0 });
     void cat.sync({ since: head.body.next_batch, timeout: 280_000 }).catch(() => undefined);
@@ -240,7 +235,7 @@ clusterSuite('cluster faults: PostgreSQL unreachable', () => {
 
     await proxy.cut();
     for (const i of [0, 1]) {
-      const cl = asSession(c, i, eve);
+      const cl = c.as(i, eve);
       const started = performance.now();
       const res = await within(cl.put(`${V3}/rooms/${encodeURIComponent(room)}/send/m.room.message/down${i}`, { msgtype: 'm.text', body: `down ${i}` }), 15_000, 'send while the database is down');
       assert.equal(res.status, 503, JSON.stringify(res.body));
@@ -254,7 +249,7 @@ clusterSuite('cluster faults: PostgreSQL unreachable', () => {
 
     await proxy.open();
     for (const i of [0, 1]) {
-      const cl = asSession(c, i, eve);
+      const cl = c.as(i, eve);
       await eventually(async () => {
         const res = await cl.put(`${V3}/rooms/${encodeURIComponent(room)}/send/m.room.message/up${i}`, { msgtype: 'm.text', body: `up ${i}` });
         return res.status === 200 ? true : undefined;

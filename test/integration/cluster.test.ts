@@ -27,22 +27,10 @@ function timeline(body: any, roomId: string): any[] {
 }
 
 /** A client on the given instance, logged in as an existing user (a new device). */
-async function loginOn(c: Cluster, i: number, user: string): Promise<TestClient> {
-  const cl = c.at(i).client();
-  const res = await cl.post(`${V3}/login`, { type: 'm.login.password', identifier: { type: 'm.id.user', user }, password: 'pw' });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  cl.userId = res.body.user_id;
-  cl.deviceId = res.body.device_id;
-  cl.accessToken = res.body.access_token;
-  return cl;
+function loginOn(c: Cluster, i: number, user: string): Promise<TestClient> {
+  return TestClient.login(c.at(i).url, user, 'pw');
 }
 
-/** The same session (token) used on another instance. */
-function sameSessionOn(c: Cluster, i: number, from: TestClient): TestClient {
-  const cl = c.at(i).client();
-  Object.assign(cl, { userId: from.userId, deviceId: from.deviceId, accessToken: from.accessToken });
-  return cl;
-}
 
 /** Follows one user's presence as seen by `viewer` through back-to-back long-polls, until stopped. */
 function follow(viewer: TestClient, target: string, since: string) {
@@ -109,10 +97,10 @@ clusterSuite('three instances on one PostgreSQL and one Redis', () => {
   test('register on one, sync on a second, send and set presence on a third; tokens work everywhere', async () => {
     const alice = await c.at(0).client().register('alice', 'pw');
     const bob = await c.at(0).client().register('bob', 'pw');
-    const aliceOn2 = sameSessionOn(c, 2, alice);
-    const bobOn1 = sameSessionOn(c, 1, bob);
+    const aliceOn2 = c.as(2, alice);
+    const bobOn1 = c.as(1, bob);
     const room = await aliceOn2.createRoom({ preset: 'public_chat' });
-    await sameSessionOn(c, 1, bob).join(room);
+    await c.as(1, bob).join(room);
 
     const initial = await bobOn1.sync({ timeout: 0 });
     assert.equal(initial.status, 200);
@@ -131,8 +119,8 @@ clusterSuite('three instances on one PostgreSQL and one Redis', () => {
     assert.deepEqual(timeline(got.body, room).filter((e) => e.type === 'm.room.message').map((e) => e.content.body), ['hello from instance 2']);
 
     // The token from instance 1 continues on instance 0: nothing is repeated, the next message arrives.
-    const bobOn0 = sameSessionOn(c, 0, bob);
-    await sameSessionOn(c, 0, alice).send(room, 'second');
+    const bobOn0 = c.as(0, bob);
+    await c.as(0, alice).send(room, 'second');
     const next = await eventually(async () => {
       const r = await bobOn0.sync({ since: got.body.next_batch, timeout: 2000 });
       return timeline(r.body, room).length ? r : undefined;
@@ -151,7 +139,7 @@ clusterSuite('three instances on one PostgreSQL and one Redis', () => {
     await dave.join(room);
     const start = await dave.sync({ timeout: 0 });
 
-    const writers = [0, 1, 2].map((i) => sameSessionOn(c, i, i === 1 ? dave : carol));
+    const writers = [0, 1, 2].map((i) => c.as(i, i === 1 ? dave : carol));
     const sent: string[] = [];
     await Promise.all(writers.map(async (w, i) => {
       for (let k = 0; k < 10; k++) {
@@ -166,7 +154,7 @@ clusterSuite('three instances on one PostgreSQL and one Redis', () => {
     let token = start.body.next_batch as string;
     const tokens = [token];
     for (let hop = 0; hop < 60 && seen.length < sent.length; hop++) {
-      const r = await sameSessionOn(c, hop % 3, dave).sync({ since: token, timeout: 300, filter: WIDE });
+      const r = await c.as(hop % 3, dave).sync({ since: token, timeout: 300, filter: WIDE });
       assert.equal(r.status, 200);
       for (const e of timeline(r.body, room)) if (e.type === 'm.room.message') seen.push(e.content.body);
       token = r.body.next_batch;
@@ -197,8 +185,8 @@ clusterSuite('three instances on one PostgreSQL and one Redis', () => {
     for (let round = 0; round < 9; round++) {
       const x = round % 3;
       const y = (round + 1) % 3;
-      const watcher = sameSessionOn(c, x, frank);
-      const writer = sameSessionOn(c, y, erin);
+      const watcher = c.as(x, frank);
+      const writer = c.as(y, erin);
       const head = await watcher.sync({ timeout: 0 });
       let since = head.body.next_batch as string;
       // Let earlier changes (own presence) settle so the long-poll is parked at the head.
@@ -239,7 +227,7 @@ clusterSuite('three instances on one PostgreSQL and one Redis', () => {
     await hank.join(room);
     const d1 = await loginOn(c, 0, 'gina');
     const d2 = await loginOn(c, 1, 'gina');
-    const viewer = sameSessionOn(c, 2, hank);
+    const viewer = c.as(2, hank);
 
     const state = async () => (await viewer.get(`${V3}/presence/${encodeURIComponent(gina.userId)}/status`)).body.presence as string;
     // Joining was activity: let it time out, so only the two devices below count.
@@ -313,7 +301,7 @@ clusterSuite('three instances on one PostgreSQL and one Redis', () => {
     const path = `${V3}/presence/${encodeURIComponent(kim.userId)}/status`;
     const statuses: number[] = [];
     for (let k = 0; k < 6; k++) {
-      const res = await sameSessionOn(c, k % 3, kim).put(path, { presence: 'online', status_msg: `n${k}` });
+      const res = await c.as(k % 3, kim).put(path, { presence: 'online', status_msg: `n${k}` });
       statuses.push(res.status);
       if (res.status === 429) {
         assert.equal(res.body.errcode, 'M_LIMIT_EXCEEDED');

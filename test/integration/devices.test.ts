@@ -6,16 +6,7 @@ import { V3, assertError, assertOk, useServer } from '../helpers/integration.js'
 
 const ctx = useServer();
 
-async function secondLogin(u: TestClient, deviceId?: string): Promise<TestClient> {
-  const c = new TestClient(ctx.url);
-  const res = assertOk(await c.post(`${V3}/login`, {
-    type: 'm.login.password', identifier: { type: 'm.id.user', user: u.userId }, password: 'correct horse', device_id: deviceId,
-  }, { token: null }));
-  c.userId = res.user_id;
-  c.deviceId = res.device_id;
-  c.accessToken = res.access_token;
-  return c;
-}
+const secondLogin = (u: TestClient, deviceId?: string) => TestClient.login(ctx.url, u.userId, 'correct horse', deviceId);
 
 const passwordAuth = (userId: string, password = 'correct horse', session?: string) => ({
   type: 'm.login.password', identifier: { type: 'm.id.user', user: userId }, password, session,

@@ -61,15 +61,8 @@ export function sendersIn(sync: any): string[] {
 }
 
 /** Logs the user in again: a second device with its own token. */
-export async function secondLogin(url: string, u: TestClient, deviceId?: string): Promise<TestClient> {
-  const c = new TestClient(url);
-  const res = assertOk(await c.post(`${V3}/login`, {
-    type: 'm.login.password', identifier: { type: 'm.id.user', user: u.userId }, password: 'correct horse', device_id: deviceId,
-  }, { token: null }));
-  c.userId = res.user_id;
-  c.deviceId = res.device_id;
-  c.accessToken = res.access_token;
-  return c;
+export function secondLogin(url: string, u: TestClient, deviceId?: string): Promise<TestClient> {
+  return TestClient.login(url, u.userId, 'correct horse', deviceId);
 }
 
 /** A zero-timeout sync; returns its body. Keeps the device connected without waiting. */
