@@ -14,6 +14,8 @@ import type { TestClient } from '../helpers/client.js';
 
 const V3 = '/_matrix/client/v3';
 const files = scratch('presenced-faults-');
+/** Timelines long enough for every message a test writes. */
+const WIDE = JSON.stringify({ room: { timeline: { limit: 1000 } } });
 
 function timelineBodies(body: any, roomId: string): string[] {
   return (body?.rooms?.join?.[roomId]?.timeline?.events ?? []).filter((e: any) => e.type === 'm.room.message').map((e: any) => e.content.body);
@@ -138,7 +140,7 @@ clusterSuite('cluster faults: Redis restarted', () => {
     const head = await benOn1.sync({ timeout: 0 });
 
     // A long-poll parked on instance 1 across the whole outage.
-    const parked = benOn1.sync({ since: head.body.next_batch, timeout: 60_000 });
+    const parked = benOn1.sync({ since: head.body.next_batch, timeout: 60_000, filter: WIDE });
     await sleep(200);
     const w = writer(ann, room, 'r');
     await sleep(300);
@@ -149,9 +151,19 @@ clusterSuite('cluster faults: Redis restarted', () => {
     await w.stop();
     assert.ok(w.acked.length > 0, 'writes were acknowledged');
 
+    // The parked long-poll answers (woken, not left hanging), and following its token on
+    // instance 1 brings every message acknowledged on instance 0, outage included.
     const woke = await within(parked, 15_000, 'the parked long-poll');
     assert.equal(woke.status, 200);
-    assert.ok(timelineBodies(woke.body, room).length > 0, 'the parked long-poll answered with messages');
+    const synced = timelineBodies(woke.body, room);
+    let token = woke.body.next_batch as string;
+    await eventually(async () => {
+      const r = await benOn1.sync({ since: token, timeout: 1000, filter: WIDE });
+      assert.equal(r.status, 200);
+      synced.push(...timelineBodies(r.body, room));
+      token = r.body.next_batch;
+      return w.acked.every((b) => synced.includes(b)) ? true : undefined;
+    }, 15_000, 'every acknowledged message through sync on instance 1');
 
     for (const inst of c.instances) assert.equal(inst.proc.exitCode, null, `${inst.name} still running: ${inst.output().slice(-2000)}`);
     for (const i of [0, 1]) {
