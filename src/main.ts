@@ -129,16 +129,17 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
   const link = bus
     ? new ClusterLink(bus, {
       index, rooms, roomsStream, feeds: feeds as SharedFeeds, typing: typing as SharedTyping, notifier, users, profiles: profileCache,
-      reread: async () => ({
-        joined: await storage.rooms.allJoined(),
-        positions: {
-          rooms: await storage.toDevice.currentPosition('rooms'),
-          receipts: await storage.toDevice.currentPosition('receipts'),
-          accountData: await storage.toDevice.currentPosition('accountData'),
-          toDevice: await storage.toDevice.currentPosition('toDevice'),
-        },
+      readJoined: () => storage.rooms.allJoined(),
+      readPositions: async () => ({
+        rooms: await storage.toDevice.currentPosition('rooms'),
+        receipts: await storage.toDevice.currentPosition('receipts'),
+        accountData: await storage.toDevice.currentPosition('accountData'),
+        toDevice: await storage.toDevice.currentPosition('toDevice'),
       }),
-    }, onError('cluster'))
+      localPositions: () => ({
+        rooms: roomsStream.position(), receipts: receiptsStream.position(), accountData: accountDataStream.position(), toDevice: toDeviceStream.position(),
+      }),
+    }, clock, onError('cluster'))
     : null;
   link?.start();
   bus?.open();
@@ -250,6 +251,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     async close() {
       await app.close();
       await metricsListener?.close();
+      link?.stop();
       await presence.close();
       await bus?.close();
       await storage.close();

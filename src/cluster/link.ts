@@ -3,6 +3,7 @@ import type { MembershipIndex, RoomEvents, StoredEvent } from '../rooms/index.js
 import type { Notifier, RoomsStream } from '../sync/index.js';
 import type { UsersService } from '../users/index.js';
 import type { SharedFeeds, SharedTyping } from './shared.js';
+import type { Clock } from '../common/clock.js';
 
 type Profile = { displayname: string | null; avatar_url: string | null };
 
@@ -16,9 +17,19 @@ export interface LinkTargets {
   notifier: Pick<Notifier, 'wakeAll' | 'wakeEveryone'>;
   users: Pick<UsersService, 'forgetSessions' | 'forgetAllSessions'>;
   profiles: Map<string, Profile>;
-  /** Every joined membership and every stream's position, read from storage. */
-  reread(): Promise<{ joined: { roomId: string; userId: string }[]; positions: Record<'rooms' | 'receipts' | 'accountData' | 'toDevice', number> }>;
+  /** Every joined membership, read from storage. */
+  readJoined(): Promise<{ roomId: string; userId: string }[]>;
+  /** Every stream's position in storage. */
+  readPositions(): Promise<Positions>;
+  /** Every stream's position as this instance knows it. */
+  localPositions(): Positions;
 }
+
+type Positions = Record<'rooms' | 'receipts' | 'accountData' | 'toDevice', number>;
+const STREAMS = ['rooms', 'receipts', 'accountData', 'toDevice'] as const;
+
+/** How often storage's positions are compared with this instance's, to find lost messages. */
+export const CHECK_INTERVAL_MS = 1000;
 
 /**
  * The bus carries positions and small facts, never room data: a woken /sync re-reads
@@ -26,11 +37,47 @@ export interface LinkTargets {
  * positions moved and whom to wake. Presence has its own messages (ClusterPresenceService).
  */
 export class ClusterLink {
-  constructor(private readonly bus: Bus, private readonly t: LinkTargets, private readonly onError: (err: unknown) => void) {}
+  private stopped = false;
+  /** Storage's positions at the previous check. */
+  private previous: Positions | null = null;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly t: LinkTargets,
+    private readonly clock: Clock,
+    private readonly onError: (err: unknown) => void,
+  ) {}
 
   start(): void {
     this.bus.subscribe((m) => this.receive(m));
     this.bus.onReconnect(() => void this.resync().catch(this.onError));
+    this.scheduleCheck();
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private scheduleCheck(): void {
+    if (this.stopped) return;
+    this.clock.setTimeout(() => {
+      if (this.stopped) return;
+      this.check().catch(this.onError).finally(() => this.scheduleCheck());
+    }, CHECK_INTERVAL_MS);
+  }
+
+  /**
+   * A message can be lost for good when a peer publishes while its own Redis connection is
+   * still coming back. A position storage had reached at the previous check and this
+   * instance still has not is such a loss (the bus takes milliseconds, a check a second):
+   * then everything is re-read.
+   */
+  async check(): Promise<void> {
+    const now = await this.t.readPositions();
+    const local = this.t.localPositions();
+    const prev = this.previous;
+    this.previous = now;
+    if (prev && STREAMS.some((s) => local[s] < prev[s])) await this.resync();
   }
 
   /** Told after a local event is committed (and the local index updated). */
@@ -86,7 +133,7 @@ export class ClusterLink {
    */
   async resync(): Promise<void> {
     const t = this.t;
-    const { joined, positions } = await t.reread();
+    const [joined, positions] = [await t.readJoined(), await t.readPositions()];
     t.index.reload(joined);
     t.rooms.forgetAll();
     t.users.forgetAllSessions();

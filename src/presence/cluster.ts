@@ -1,5 +1,5 @@
 import type { Bus, BusMessage } from '../bus/index.js';
-import type { Clock } from '../common/clock.js';
+import type { Clock, TimerHandle } from '../common/clock.js';
 import { KeyedMutex } from '../common/mutex.js';
 import type { PresenceConfig } from '../config/index.js';
 import type { Presence } from './api.js';
@@ -10,6 +10,18 @@ import { step } from './machine.js';
 import type { PresenceObserver, RoomGraph, Waker } from './service.js';
 import { fromStored, toStored } from './stored.js';
 import { emptyPresence, type PresenceInput, type UserPresence } from './types.js';
+
+/** How long a device's last sync on this instance stays open after it ends, for the next one to resume it. */
+export const SYNC_END_GRACE_MS = 1000;
+
+interface SyncHold {
+  userId: string;
+  /** Syncs open on this instance. */
+  open: number;
+  /** The pending write of the end, while open is 0 and the grace runs. */
+  endTimer: TimerHandle | null;
+  end: Extract<PresenceInput, { kind: 'syncEnded' }>;
+}
 
 export interface ClusterPresenceOptions {
   /** How often due timers, dead instances and missed messages are looked for. */
@@ -34,9 +46,12 @@ export class ClusterPresenceService implements Presence {
   private log = new ChangeLog(0);
   private stopped = false;
   private polling: Promise<void> = Promise.resolve();
+  private readonly holds = new Map<string, SyncHold>();
   /** When the log was first seen waiting for a missing position; null while it is not. */
   private stalledSince: number | null = null;
   private lastHeartbeat = 0;
+  private lastHighestCheck = 0;
+  private previousHighest = 0;
   readonly visibility: Visibility;
 
   constructor(
@@ -82,7 +97,61 @@ export class ClusterPresenceService implements Presence {
   }
 
   apply(userId: string, input: PresenceInput): void {
+    if (input.kind === 'syncStarted' || input.kind === 'syncEnded') {
+      this.syncEdge(userId, input);
+      return;
+    }
     this.applyDurable(userId, input).catch((e: unknown) => this.opts.onError?.(e));
+  }
+
+  /**
+   * A client long-polls back to back: each /sync ends and the next starts milliseconds
+   * later. Writing both edges to PostgreSQL would cost two transactions per request for no
+   * visible change, so this instance keeps its open syncs per (user, device, set_presence)
+   * and tells PostgreSQL only when the first opens and when the last has stayed closed for
+   * SYNC_END_GRACE_MS. A start on a device already connected is written only if it changes
+   * something besides that bookkeeping (a set_presence re-marking the device, say).
+   */
+  private syncEdge(userId: string, input: Extract<PresenceInput, { kind: 'syncStarted' | 'syncEnded' }>): void {
+    if (!this.cfg.enabled) return;
+    const key = `${userId}\u0000${input.deviceId}\u0000${input.setPresence}`;
+    let h = this.holds.get(key);
+    if (input.kind === 'syncStarted') {
+      if (!h) this.holds.set(key, (h = { open: 0, endTimer: null, userId, end: { kind: 'syncEnded', deviceId: input.deviceId, setPresence: input.setPresence } }));
+      h.open++;
+      if (h.open === 1 && h.endTimer === null) {
+        this.applyDurable(userId, input).catch((e: unknown) => this.opts.onError?.(e));
+        return;
+      }
+      if (h.endTimer !== null) {
+        h.endTimer.cancel();
+        h.endTimer = null;
+      }
+      if (this.wouldChange(userId, input)) {
+        // Start and end in one change: the device's count is unchanged (this instance's hold keeps it connected).
+        this.lock.run(userId, () => this.mutate(userId, [input, h!.end], {})).catch((e: unknown) => this.opts.onError?.(e));
+      }
+      return;
+    }
+    if (!h || h.open === 0) return;
+    h.open--;
+    if (h.open > 0) return;
+    const hold = h;
+    hold.endTimer = this.clock.setTimeout(() => this.closeHold(key, hold), SYNC_END_GRACE_MS);
+  }
+
+  private closeHold(key: string, hold: SyncHold): Promise<void> {
+    hold.endTimer?.cancel();
+    hold.endTimer = null;
+    if (hold.open > 0) return Promise.resolve();
+    this.holds.delete(key);
+    return this.applyDurable(hold.userId, hold.end).catch((e: unknown) => this.opts.onError?.(e));
+  }
+
+  /** Whether an input would change more than sync bookkeeping, judged on this instance's replica. */
+  private wouldChange(userId: string, input: PresenceInput): boolean {
+    const { effects } = step(this.replica.get(userId) ?? emptyPresence(), input, this.clock.now(), this.cfg);
+    return effects.changed || effects.selfChanged || effects.persist;
   }
 
   async applyDurable(userId: string, input: PresenceInput): Promise<void> {
@@ -206,6 +275,15 @@ export class ClusterPresenceService implements Presence {
     for (const userId of await this.store.dueTimers(now, 500)) {
       await this.lock.run(userId, () => this.mutate(userId, [{ kind: 'tick' }], { claimTimerDueBy: now }));
     }
+    // The highest position seen a second ago and still not reached here: its message was
+    // lost (a peer published while its Redis connection was coming back), with no later
+    // one to show the gap.
+    if (now - this.lastHighestCheck >= 1000) {
+      this.lastHighestCheck = now;
+      const prev = this.previousHighest;
+      this.previousHighest = await this.store.highestPosition();
+      if (this.log.position() < prev) await this.catchUp();
+    }
     // A position that has not arrived within half a second was lost with a message.
     if (!this.log.stalled()) this.stalledSince = null;
     else if (this.stalledSince === null) this.stalledSince = now;
@@ -240,6 +318,8 @@ export class ClusterPresenceService implements Presence {
   async close(): Promise<void> {
     this.stopped = true;
     await this.polling;
+    // Syncs drained by the stop end now, not after the grace: the instance will not resume them.
+    await Promise.all([...this.holds].map(([key, hold]) => this.closeHold(key, hold)));
     await this.lock.idle();
   }
 }

@@ -152,18 +152,22 @@ clusterSuite('cluster faults: Redis restarted', () => {
     assert.ok(w.acked.length > 0, 'writes were acknowledged');
 
     // The parked long-poll answers (woken, not left hanging), and following its token on
-    // instance 1 brings every message acknowledged on instance 0, outage included.
+    // instance 1 brings the messages acknowledged on instance 0 up to the last one. (A
+    // timeline of more than 100 events since a token comes back limited, with the rest
+    // left to /messages, as Matrix has it; /messages is checked below.)
     const woke = await within(parked, 15_000, 'the parked long-poll');
     assert.equal(woke.status, 200);
-    const synced = timelineBodies(woke.body, room);
+    const last = w.acked[w.acked.length - 1];
     let token = woke.body.next_batch as string;
+    let caughtUp = timelineBodies(woke.body, room).includes(last);
     await eventually(async () => {
+      if (caughtUp) return true;
       const r = await benOn1.sync({ since: token, timeout: 1000, filter: WIDE });
       assert.equal(r.status, 200);
-      synced.push(...timelineBodies(r.body, room));
+      caughtUp = timelineBodies(r.body, room).includes(last);
       token = r.body.next_batch;
-      return w.acked.every((b) => synced.includes(b)) ? true : undefined;
-    }, 15_000, 'every acknowledged message through sync on instance 1');
+      return caughtUp ? true : undefined;
+    }, 15_000, 'the last acknowledged message through sync on instance 1');
 
     for (const inst of c.instances) assert.equal(inst.proc.exitCode, null, `${inst.name} still running: ${inst.output().slice(-2000)}`);
     for (const i of [0, 1]) {

@@ -274,11 +274,11 @@ clusterSuite('three instances on one PostgreSQL and one Redis', () => {
     await eventually(async () => (followers.every((f) => f.seen.includes('unavailable')) ? true : undefined), 10_000, 'every observer sees ivan idle');
     const afterIdle = await Promise.all([0, 1, 2].map((i) => metric(c, i, 'presenced_presence_transitions_total{from="online",to="unavailable"}')));
 
-    // His connection ends; 30 s later he is offline.
+    // His connection ends; 30 s later (plus the 1 s grace for a next sync to resume it) he is offline.
     ivanPoll.abort();
     await parked;
     await sleep(200);
-    await c.advance(33_000);
+    await c.advance(36_000);
     await eventually(async () => (followers.every((f) => f.seen.includes('offline')) ? true : undefined), 10_000, 'every observer sees ivan offline');
     await sleep(500);
     for (const f of followers) await f.stop();
