@@ -137,7 +137,7 @@ export class ClusterPresenceService implements Presence {
     h.open--;
     if (h.open > 0) return;
     const hold = h;
-    hold.endTimer = this.clock.setTimeout(() => this.closeHold(key, hold), SYNC_END_GRACE_MS);
+    hold.endTimer = this.clock.setTimeout(() => void this.closeHold(key, hold), SYNC_END_GRACE_MS);
   }
 
   private closeHold(key: string, hold: SyncHold): Promise<void> {
