@@ -130,7 +130,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       return;
     }
     if (closing) {
-      void reply.code(503).header('connection', 'close').send({ errcode: 'M_UNKNOWN', error: 'The server is shutting down' });
+      // Another instance (or this one, restarted) can answer at once: clients may retry soon.
+      void reply.code(503).header('connection', 'close').header('retry-after', '1').send({ errcode: 'M_UNKNOWN', error: 'The server is shutting down', retry_after_ms: 1000 });
       return;
     }
     if (!tokenRequired(req.method, req.routeOptions.url)) {

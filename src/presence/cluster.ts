@@ -51,6 +51,8 @@ export class ClusterPresenceService implements Presence {
   private stalledSince: number | null = null;
   private lastHeartbeat = 0;
   private lastHighestCheck = 0;
+  private pollFailing = false;
+  private lastPollErrorLog = 0;
   private previousHighest = 0;
   readonly visibility: Visibility;
 
@@ -254,7 +256,17 @@ export class ClusterPresenceService implements Presence {
     if (this.stopped) return;
     this.clock.setTimeout(() => {
       if (this.stopped) return;
-      this.polling = this.poll().catch((e: unknown) => this.opts.onError?.(e)).finally(() => this.schedulePoll());
+      this.polling = this.poll().then(() => {
+        this.pollFailing = false;
+      }, (e: unknown) => {
+        // During an outage every poll fails: say so once, then every 10 s, not 4 times a second.
+        const now = this.clock.now();
+        if (!this.pollFailing || now - this.lastPollErrorLog >= 10_000) {
+          this.lastPollErrorLog = now;
+          this.opts.onError?.(e);
+        }
+        this.pollFailing = true;
+      }).finally(() => this.schedulePoll());
     }, this.opts.pollMs ?? 250);
   }
 

@@ -27,6 +27,8 @@ test('a request that arrives while the server is stopping gets 503 Matrix JSON',
   await ended;
   await closing;
   assert.match(answer, /^HTTP\/1\.1 503 /);
-  const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { errcode: string };
+  const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { errcode: string; retry_after_ms: number };
   assert.equal(body.errcode, 'M_UNKNOWN');
+  assert.equal(body.retry_after_ms, 1000, 'clients are told to retry soon (another instance may answer)');
+  assert.match(answer, /\r\nretry-after: 1\r\n/i);
 });
