@@ -7,7 +7,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Cluster, clusterSuite, eventually, sleep } from '../helpers/cluster.js';
+import pg from 'pg';
+import { Cluster, clusterSuite, DB_URL, eventually, sleep } from '../helpers/cluster.js';
 import { scratch } from '../helpers/processes.js';
 import { TestClient } from '../helpers/client.js';
 
@@ -294,6 +295,30 @@ clusterSuite('three instances on one PostgreSQL and one Redis', () => {
     // instances, so no timer was carried out twice.
     const idleTransitions = afterIdle.reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0);
     assert.equal(idleTransitions, 4);
+  });
+
+  test('back-to-back long-polls of a device write nothing; its last end is written after the 1 s grace', async () => {
+    const lee = await c.at(2).client().register('lee', 'pw');
+    const db = new pg.Client({ connectionString: DB_URL });
+    await db.connect();
+    try {
+      const row = async () => (await db.query(`SELECT state, stream_pos FROM "${c.schema}".presence WHERE user_id = $1`, [lee.userId])).rows[0] as { state: string } | undefined;
+      const first = await lee.sync({ timeout: 0 });
+      let token = first.body.next_batch as string;
+      await sleep(300);
+      const before = await row();
+      assert.ok(before, 'the first sync wrote the device');
+      for (let k = 0; k < 10; k++) {
+        const r = await lee.sync({ since: token, timeout: 0 });
+        assert.equal(r.status, 200);
+        token = r.body.next_batch;
+      }
+      assert.deepEqual(await row(), before, 'ten more syncs, resumed within the grace, wrote nothing');
+      await c.advance(2000);
+      await eventually(async () => ((await row())?.state !== before.state ? true : undefined), 5000, 'the end written after the grace');
+    } finally {
+      await db.end();
+    }
   });
 
   test('rate limits are cluster-wide: one bucket per user whichever instance answers', async () => {
