@@ -103,10 +103,17 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
   const receiptsStream = new ReceiptsStream(storage.rooms);
   const accountDataStream = new AccountDataStream(storage.users);
   const toDeviceStream = new ToDeviceStream(storage.toDevice);
-  roomsStream.setPosition(await storage.toDevice.currentPosition('rooms'));
-  receiptsStream.setPosition(await storage.toDevice.currentPosition('receipts'));
-  accountDataStream.setPosition(await storage.toDevice.currentPosition('accountData'));
-  toDeviceStream.setPosition(await storage.toDevice.currentPosition('toDevice'));
+  const storedPositions = async () => ({
+    rooms: await storage.toDevice.currentPosition('rooms'),
+    receipts: await storage.toDevice.currentPosition('receipts'),
+    accountData: await storage.toDevice.currentPosition('accountData'),
+    toDevice: await storage.toDevice.currentPosition('toDevice'),
+  });
+  const stored = await storedPositions();
+  roomsStream.setPosition(stored.rooms);
+  receiptsStream.setPosition(stored.receipts);
+  accountDataStream.setPosition(stored.accountData);
+  toDeviceStream.setPosition(stored.toDevice);
   const waker = metrics ? metrics.countingWaker(notifier) : notifier;
   const presence: Presence = bus
     ? new ClusterPresenceService(config.presence, new PgClusterPresenceStore(storage.db as PgDb), clock, index, waker, bus, { onError: onError('presence'), observer: metrics?.presence })
@@ -130,12 +137,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     ? new ClusterLink(bus, {
       index, rooms, roomsStream, feeds: feeds as SharedFeeds, typing: typing as SharedTyping, notifier, users, profiles: profileCache,
       readJoined: () => storage.rooms.allJoined(),
-      readPositions: async () => ({
-        rooms: await storage.toDevice.currentPosition('rooms'),
-        receipts: await storage.toDevice.currentPosition('receipts'),
-        accountData: await storage.toDevice.currentPosition('accountData'),
-        toDevice: await storage.toDevice.currentPosition('toDevice'),
-      }),
+      readPositions: storedPositions,
       localPositions: () => ({
         rooms: roomsStream.position(), receipts: receiptsStream.position(), accountData: accountDataStream.position(), toDevice: toDeviceStream.position(),
       }),

@@ -99,11 +99,11 @@ export class ClusterLink {
     const t = this.t;
     switch (m.kind) {
       case 'roomEvent': {
+        // The members before the change plus its subject: everyone it concerns, joiner or leaver.
         const audience = new Set(t.index.members(m.roomId));
         if (m.member) {
           t.index.apply(m.roomId, m.member.userId, m.member.membership);
           audience.add(m.member.userId);
-          for (const u of t.index.members(m.roomId)) audience.add(u);
         }
         t.rooms.forget(m.roomId);
         t.roomsStream.setPosition(m.streamPos);
