@@ -21,6 +21,10 @@ export class ChangeLog {
   private pos: number;
   /** Positions above `pos` already received out of order (several instances publish concurrently). */
   private readonly ahead = new Set<number>();
+  /** Each user's latest 'all' entry, so a far-behind reader can ask per user instead of reading every entry. */
+  private readonly lastAll = new Map<string, number>();
+  /** The 'self' and 'room' entries alone, in position order: few, and read in full by such a reader. */
+  private rare: LogEntry[] = [];
 
   constructor(start: number, private readonly maxEntries = 200_000) {
     this.floor = start;
@@ -46,6 +50,13 @@ export class ChangeLog {
     let i = this.entries.length;
     while (i > 0 && this.entries[i - 1].pos > e.pos) i--;
     this.entries.splice(i, 0, e);
+    if (e.scope === 'all') {
+      if ((this.lastAll.get(e.userId) ?? -1) < e.pos) this.lastAll.set(e.userId, e.pos);
+    } else {
+      let j = this.rare.length;
+      while (j > 0 && this.rare[j - 1].pos > e.pos) j--;
+      this.rare.splice(j, 0, e);
+    }
     if (e.pos > this.pos) this.ahead.add(e.pos);
     while (this.ahead.delete(this.pos + 1)) this.pos += 1;
     this.trim();
@@ -69,6 +80,7 @@ export class ChangeLog {
       const drop = Math.floor(this.maxEntries / 2);
       this.floor = this.entries[drop - 1].pos;
       this.entries = this.entries.slice(drop);
+      this.rare = this.rare.slice(firstAfter(this.rare, this.floor));
     }
   }
 
@@ -79,14 +91,33 @@ export class ChangeLog {
 
   /** Entries with since < pos <= to, oldest first. */
   *between(since: number, to: number): Iterable<LogEntry> {
-    // Binary search for the first entry after `since`: long-polls call this on every wake.
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.entries[mid].pos <= since) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < this.entries.length && this.entries[i].pos <= to; i++) yield this.entries[i];
+    for (let i = firstAfter(this.entries, since); i < this.entries.length && this.entries[i].pos <= to; i++) yield this.entries[i];
   }
+
+  /** How many entries between() would give, without reading them. */
+  countBetween(since: number, to: number): number {
+    return Math.max(0, firstAfter(this.entries, to) - firstAfter(this.entries, since));
+  }
+
+  /** The 'self' and 'room' entries with since < pos <= to, oldest first. */
+  *rareBetween(since: number, to: number): Iterable<LogEntry> {
+    for (let i = firstAfter(this.rare, since); i < this.rare.length && this.rare[i].pos <= to; i++) yield this.rare[i];
+  }
+
+  /** Position of the user's latest 'all' entry (possibly already trimmed), or -1. */
+  lastChange(userId: string): number {
+    return this.lastAll.get(userId) ?? -1;
+  }
+}
+
+/** Index of the first entry whose position is above p (binary search: called on every wake-up). */
+function firstAfter(entries: readonly LogEntry[], p: number): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (entries[mid].pos <= p) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -11,6 +11,7 @@ import { emptyPresence, type PresenceInput, type PresenceState, type UserPresenc
 /** Who shares a room with whom (the in-memory membership index). */
 export interface RoomGraph {
   coMembers(userId: string): Set<string>;
+  roomsOf(userId: string): ReadonlySet<string>;
   members(roomId: string): ReadonlySet<string>;
   sharesRoom(a: string, b: string): boolean;
 }

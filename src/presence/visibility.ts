@@ -16,6 +16,13 @@ export class Visibility {
     return this.graph.members(roomId);
   }
 
+  /** At least visibleTo(viewer).size, found in time proportional to the viewer's rooms. */
+  audienceBound(viewer: string): number {
+    let n = 1;
+    for (const r of this.graph.roomsOf(viewer)) n += this.graph.members(r).size;
+    return n;
+  }
+
   /** Users whose presence the viewer may see, the viewer included. */
   visibleTo(viewer: string): Set<string> {
     const s = this.graph.coMembers(viewer);

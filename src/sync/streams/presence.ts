@@ -1,8 +1,11 @@
 import type { JsonObject } from '../../common/events.js';
 import { viewFor } from '../../presence/view.js';
 import type { Presence } from '../../presence/api.js';
+import type { LogEntry } from '../../presence/changeLog.js';
 import { presenceFilterAllows, presenceLimit } from '../filter.js';
 import type { StreamProvider, SyncContext } from './types.js';
+
+const SHORT_RANGE = 32;
 
 type Profile = { displayname: string | null; avatar_url: string | null };
 /** A profile, synchronously when it is cached (the usual case on a long-poll wake-up). */
@@ -16,7 +19,12 @@ export type ProfileCache = (userId: string) => Profile | Promise<Profile>;
 export class PresenceStream implements StreamProvider {
   readonly stream = 'presence' as const;
 
-  constructor(private readonly presence: Presence, private readonly profiles: ProfileCache) {}
+  /** Up to this many changes since a token are always read from the log (tests raise it to compare the two ways). */
+  private readonly shortRange: number;
+
+  constructor(private readonly presence: Presence, private readonly profiles: ProfileCache, opts: { shortRange?: number } = {}) {
+    this.shortRange = opts.shortRange ?? SHORT_RANGE;
+  }
 
   position(): number {
     return this.presence.position();
@@ -33,18 +41,11 @@ export class PresenceStream implements StreamProvider {
     const users = new Map<string, { introduced: boolean }>();
     if (snapshot) {
       for (const u of this.presence.visibility.visibleTo(viewer)) users.set(u, { introduced: true });
-    } else {
+    } else if (!this.changedAmongAudience(ctx, since, users)) {
       for (const e of log.between(since, ctx.to.presence)) {
-        if (e.scope === 'self') {
-          if (e.userId === viewer) users.set(viewer, { introduced: false });
-        } else if (e.scope === 'all') {
+        if (e.scope === 'all') {
           if (this.presence.visibility.canSee(viewer, e.userId)) users.set(e.userId, { introduced: false });
-        } else if (e.userId === viewer) {
-          // The viewer joined e.roomId: introduce that room's members, not the whole audience.
-          for (const m of this.presence.visibility.membersOf(e.roomId)) if (!users.has(m)) users.set(m, { introduced: true });
-        } else if (this.presence.visibility.canSee(viewer, e.userId) && !users.has(e.userId)) {
-          users.set(e.userId, { introduced: true });
-        }
+        } else this.rareEntry(viewer, e, users);
       }
     }
     const limit = presenceLimit(filter) ?? Number.MAX_SAFE_INTEGER;
@@ -71,6 +72,45 @@ export class PresenceStream implements StreamProvider {
     return Promise.all(lookups).then(() => {
       ctx.response.presence.events.push(...events);
     });
+  }
+
+  /**
+   * A reader far behind (more changes since its token than people it can see, as after a
+   * wave of logins) asks each visible user for their latest change instead of checking
+   * every change for visibility. Returns false, having added nothing, when the scan of
+   * the log is the cheaper way or the only exact one.
+   */
+  private changedAmongAudience(ctx: SyncContext, since: number, users: Map<string, { introduced: boolean }>): boolean {
+    const log = this.presence.changeLog();
+    const to = ctx.to.presence;
+    const vis = this.presence.visibility;
+    const changes = log.countBetween(since, to);
+    // Short ranges (every long-poll kept up to date) are read directly, without the bound.
+    if (changes <= this.shortRange || changes <= vis.audienceBound(ctx.userId)) return false;
+    const audience = vis.visibleTo(ctx.userId);
+    // A later change already logged past `to` hides whether there was one in range.
+    for (const u of audience) if (log.lastChange(u) > to) return false;
+    for (const u of audience) {
+      const last = log.lastChange(u);
+      if (last > since) users.set(u, { introduced: false });
+    }
+    for (const e of log.rareBetween(since, to)) this.rareEntry(ctx.userId, e, users);
+    return true;
+  }
+
+  /** A 'self' or 'room' entry: the viewer's own view changed, or a join introduced people. */
+  private rareEntry(viewer: string, e: LogEntry, users: Map<string, { introduced: boolean }>): void {
+    const vis = this.presence.visibility;
+    if (e.scope === 'self') {
+      if (e.userId === viewer) users.set(viewer, { introduced: false });
+    } else if (e.scope === 'room') {
+      if (e.userId === viewer) {
+        // The viewer joined e.roomId: introduce that room's members, not the whole audience.
+        for (const m of vis.membersOf(e.roomId)) if (!users.has(m)) users.set(m, { introduced: true });
+      } else if (vis.canSee(viewer, e.userId) && !users.has(e.userId)) {
+        users.set(e.userId, { introduced: true });
+      }
+    }
   }
 }
 

@@ -681,3 +681,66 @@ describe('presence stream: who sees whom (DESIGN §1.5)', () => {
     });
   });
 });
+
+describe('presence stream: a reader far behind', () => {
+  const USERS = Array.from({ length: 14 }, (_, i) => `@u${i}:x`);
+  const ROOMS = ['!a:x', '!b:x', '!c:x', '!d:x'];
+
+  /** Deterministic steps: puts, joins, leaves and appear-offline, many more than anyone's audience. */
+  function drive(w: World, seed: number, steps: number): void {
+    let x = seed;
+    const next = (n: number) => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return (x >>> 8) % n;
+    };
+    for (let i = 0; i < steps; i++) {
+      const u = USERS[next(USERS.length)];
+      const r = ROOMS[next(ROOMS.length)];
+      switch (next(6)) {
+        case 0:
+          w.join(r, u);
+          break;
+        case 1:
+          w.leave(r, u);
+          break;
+        case 2:
+          w.appearOffline(u, next(2) === 0);
+          break;
+        default:
+          w.put(u, (['online', 'unavailable', 'offline'] as const)[next(3)], `s${i}`);
+      }
+    }
+  }
+
+  test('the first change after the token counts, and changes of users the viewer cannot see do not', async () => {
+    const w = new World({}, 'sync');
+    w.join(ROOM, V, A);
+    w.join(OTHER, B);
+    const since = w.position();
+    w.put(A, 'online', 'right after the token');
+    for (let i = 0; i < 40; i++) w.put(B, 'online', `b${i}`);
+    assert.ok(w.service.changeLog().countBetween(since, w.position()) > w.service.visibility.audienceBound(V));
+    const got = Object.fromEntries((await sync(w, V, since)).events.map((e) => [e.sender as string, shown(e.content as JsonObject)]));
+    assert.deepEqual(got, { [A]: online('right after the token') });
+  });
+
+  for (const seed of [1, 2, 3, 4, 5]) {
+    test(`asking each visible user gives the same answer as reading every change (seed ${seed})`, async () => {
+      const w = new World({}, 'sync');
+      for (const [i, u] of USERS.entries()) w.join(ROOMS[i % ROOMS.length], u);
+      drive(w, seed, 40);
+      const since = w.position();
+      drive(w, seed * 7919, 300);
+      const scanOnly = new PresenceStream(w.service, (u) => ({ displayname: displayname(u), avatar_url: null }), { shortRange: Number.MAX_SAFE_INTEGER });
+      for (const viewer of USERS) {
+        const log = w.service.changeLog();
+        assert.ok(log.countBetween(since, w.position()) > w.service.visibility.audienceBound(viewer), 'more changes than people to ask');
+        const fast = (await sync(w, viewer, since)).events;
+        const slow = (await sync(Object.assign(Object.create(w) as World, { stream: scanOnly }), viewer, since)).events;
+        const bySender = (evs: JsonObject[]) => Object.fromEntries(evs.map((e) => [e.sender as string, e.content]));
+        assert.ok(slow.length > 0, 'the scan finds changes to compare');
+        assert.deepEqual(bySender(fast), bySender(slow), `viewer ${viewer}`);
+      }
+    });
+  }
+});
