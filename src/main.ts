@@ -99,7 +99,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
   const notifier = new DrainableNotifier(clock);
   // Reads presence only when scraped, by which time it exists.
   const metrics = config.metrics.enabled ? new ServerMetrics(clock, { states: (): Iterable<UserPresence> => presence.states() }) : null;
-  const roomsStream = new RoomsStream(rooms, storage.users, storage.rooms, index);
+  const roomsStream = new RoomsStream(rooms, storage.users, storage.rooms, index, { shared: bus !== null });
   const receiptsStream = new ReceiptsStream(storage.rooms);
   const accountDataStream = new AccountDataStream(storage.users);
   const toDeviceStream = new ToDeviceStream(storage.toDevice);
@@ -158,7 +158,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
 
   rooms.listen({
     eventPersisted(ev, audience) {
-      roomsStream.setPosition(ev.streamPos);
+      roomsStream.noteEvent(ev.pdu.room_id, ev.streamPos, ev.pdu.type === 'm.room.member' ? ev.pdu.state_key : undefined);
       notifier.wakeAll(audience);
       link?.roomEvent(ev);
     },

@@ -337,9 +337,8 @@ describe('fan-out cost', () => {
     assert.equal(wakes.of(stranger.userId), 0);
   });
 
-  test("a woken observer's /sync answers a presence-only change from memory: no storage query", async () => {
-    const { users: [a, b] } = await quietRoom('costpoll', 2);
-    const since = (await syncNow(a, { set_presence: 'offline' })).next_batch;
+  /** Records every storage call made while it is on; off() puts the stores back. */
+  function spyOnStorage(): { calls: string[]; off(): void } {
     const storage = ctx.server.server.storage as unknown as Record<string, object>;
     const calls: string[] = [];
     const restore: (() => void)[] = [];
@@ -359,16 +358,51 @@ describe('fan-out cost', () => {
         proto = Object.getPrototypeOf(proto);
       }
     }
+    return { calls, off: () => restore.forEach((r) => r()) };
+  }
+
+  test("a woken observer's /sync answers a presence-only change from memory: no storage query", async () => {
+    const { users: [a, b] } = await quietRoom('costpoll', 2);
+    const since = (await syncNow(a, { set_presence: 'offline' })).next_batch;
+    const spy = spyOnStorage();
     try {
       const poll = await longPoll(ctx.server, a, since, 60_000, { set_presence: 'offline' });
       // The PUT itself writes b's presence; only what a's long-poll does afterwards is counted.
       await putStatusOk(b, 'online', 'from memory');
-      const written = calls.length;
+      const written = spy.calls.length;
       const res = assertOk(await poll.result);
       assert.equal(presenceIn(res, b).status_msg, 'from memory');
-      assert.deepEqual(calls.slice(written), [], 'the woken sync read no storage');
+      assert.deepEqual(spy.calls.slice(written), [], 'the woken sync read no storage');
     } finally {
-      for (const r of restore) r();
+      spy.off();
+    }
+  });
+
+  test('messages in rooms the observer is not in cost its /sync no storage query either', async () => {
+    const { users: [a, b], roomId } = await quietRoom('costmsg', 2);
+    const { users: [c], roomId: elsewhere } = await quietRoom('costelse', 1);
+    const spy = spyOnStorage();
+    try {
+      // What b's PUT itself asks of storage, with nobody listening.
+      await putStatusOk(b, 'online', 'warming up');
+      const ofPut = spy.calls.splice(0);
+      const since = (await syncNow(a, { set_presence: 'offline' })).next_batch;
+      // The rooms stream moves past a's token, in a room a is not in.
+      assertOk(await c.put(`${V3}/rooms/${enc(elsewhere)}/send/m.room.message/m1`, { msgtype: 'm.text', body: 'not for a' }));
+      spy.calls.length = 0;
+      const poll = await longPoll(ctx.server, a, since, 60_000, { set_presence: 'offline' });
+      await putStatusOk(b, 'online', 'only presence');
+      const res = assertOk(await poll.result);
+      assert.equal(presenceIn(res, b).status_msg, 'only presence');
+      assert.deepEqual(res.rooms.join, {}, 'no room section');
+      assert.deepEqual(spy.calls, ofPut, "a's long-poll, parked and woken, read no storage: only the PUT did");
+      // A message in a's own room is still read and delivered.
+      const next = await longPoll(ctx.server, a, res.next_batch, 60_000, { set_presence: 'offline' });
+      assertOk(await b.put(`${V3}/rooms/${enc(roomId)}/send/m.room.message/m2`, { msgtype: 'm.text', body: 'for a' }));
+      const got = assertOk(await next.result);
+      assert.deepEqual(got.rooms.join[roomId].timeline.events.map((e: { content: { body?: string } }) => e.content.body), ['for a']);
+    } finally {
+      spy.off();
     }
   });
 });

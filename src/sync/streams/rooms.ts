@@ -18,6 +18,11 @@ export interface JoinedRoomsIndex {
 export class RoomsStream implements StreamProvider {
   readonly stream = 'rooms' as const;
   private pos = 0;
+  /** Each room's latest event, and each user's latest membership event, noted as they are stored. */
+  private readonly roomLast = new Map<string, number>();
+  private readonly memberLast = new Map<string, number>();
+  /** Events at or below this position were not noted (before start-up, or learnt only as a position). */
+  private knownFrom = 0;
   private readonly unreadCounts = new Map<string, { receiptsPos: number; membershipPos: number; upTo: number; count: number }>();
 
   constructor(
@@ -25,9 +30,23 @@ export class RoomsStream implements StreamProvider {
     private readonly accountData: AccountDataStore,
     private readonly receipts: ReceiptStore,
     private readonly index: JoinedRoomsIndex,
+    /**
+     * Other instances write this stream too: their events arrive by the bus, possibly
+     * after a later local one, so only storage can say what a range holds.
+     */
+    private readonly opts: { shared?: boolean } = {},
   ) {}
 
+  /** The stream is at least at pos, by events this stream was not shown one by one. */
   setPosition(pos: number): void {
+    if (pos > this.pos) this.pos = pos;
+    if (pos > this.knownFrom) this.knownFrom = pos;
+  }
+
+  /** An event stored by this process, in stream order; member: the state_key of a membership event. */
+  noteEvent(roomId: string, pos: number, member?: string): void {
+    if (pos > (this.roomLast.get(roomId) ?? -1)) this.roomLast.set(roomId, pos);
+    if (member !== undefined && pos > (this.memberLast.get(member) ?? -1)) this.memberLast.set(member, pos);
     if (pos > this.pos) this.pos = pos;
   }
 
@@ -41,11 +60,21 @@ export class RoomsStream implements StreamProvider {
     // index and this.pos move together (synchronously, after each persist), so checking
     // this.pos proves the index holds no join later than the response's position.
     const since = ctx.since;
-    if (since && !ctx.fullState && since.rooms === ctx.to.rooms && this.pos === ctx.to.rooms && since.accountData === ctx.to.accountData) {
+    if (since && !ctx.fullState && this.pos === ctx.to.rooms && since.accountData === ctx.to.accountData && (since.rooms === ctx.to.rooms || this.untouched(ctx.userId, since.rooms))) {
       for (const roomId of this.index.roomsOf(ctx.userId)) ctx.joinedRooms.push(roomId);
       return;
     }
     return this.fillChanged(ctx);
+  }
+
+  /**
+   * Whether nothing since `from` concerns the user: no event in their rooms and no change
+   * of their own membership. Events elsewhere (most of a busy server's) then cost no reads.
+   */
+  private untouched(userId: string, from: number): boolean {
+    if (this.opts.shared || from < this.knownFrom || (this.memberLast.get(userId) ?? -1) > from) return false;
+    for (const roomId of this.index.roomsOf(userId)) if ((this.roomLast.get(roomId) ?? -1) > from) return false;
+    return true;
   }
 
   private async fillChanged(ctx: SyncContext): Promise<void> {
