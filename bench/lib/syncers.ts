@@ -16,6 +16,7 @@ interface Syncer {
   headers: Record<string, string>;
   since: string;
   warm: boolean;
+  looping: boolean;
 }
 
 export class SyncerGroup {
@@ -39,7 +40,7 @@ export class SyncerGroup {
   constructor(users: SyncerSpec[], private readonly cfg: SyncerConfig) {
     // One socket per long-poll plus a few spare for initial syncs overlapping.
     this.pool = makePool(cfg.origin, { connections: users.length + 4, localAddress: cfg.localAddress, timeoutMs: cfg.syncTimeoutMs + 60_000 });
-    this.syncers = users.map((u) => ({ index: u.index, headers: { authorization: `Bearer ${u.token}` }, since: '', warm: false }));
+    this.syncers = users.map((u) => ({ index: u.index, headers: { authorization: `Bearer ${u.token}` }, since: '', warm: false, looping: false }));
     this.pathHead = `${V3}/sync?set_presence=${cfg.setPresence}&filter=${encodeURIComponent(cfg.filter)}`;
     this.warmMarker = warmTag(cfg.run);
   }
@@ -59,6 +60,9 @@ export class SyncerGroup {
             if (nb !== undefined) {
               s.since = nb;
               this.initialDone++;
+              // Long-polls from here on, as a client does after its first sync: connections
+              // then open as fast as initial syncs finish, not all at once after the last.
+              this.startLoop(s);
               break;
             }
             if (status === 429) {
@@ -82,9 +86,15 @@ export class SyncerGroup {
     return { failed, firstError };
   }
 
-  /** Starts every user's long-poll loop. */
+  /** Starts the long-poll loop of every user whose loop has not started (initial syncs start their own). */
   startLoops(): void {
-    this.loops = this.syncers.map((s) => this.loop(s));
+    for (const s of this.syncers) this.startLoop(s);
+  }
+
+  private startLoop(s: Syncer): void {
+    if (s.looping || this.stopped) return;
+    s.looping = true;
+    this.loops.push(this.loop(s));
   }
 
   /** Counters restart here: what comes before is setup. */

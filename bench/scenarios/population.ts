@@ -91,7 +91,7 @@ export async function preparePopulation(t: Target, o: BenchOptions, log: Log): P
       );
       try {
         // Everyone just came online: let that wave pass before measuring.
-        await sleep(Math.min(10_000, 1000 + u / 2));
+        await settle(fleet, u, o.syncTimeoutMs, log);
         fleet.measure();
         m.begin(log, () => fleet.stats());
         await drive(hs, accounts, audience, roomsOf, run, o, m);
@@ -107,6 +107,36 @@ export async function preparePopulation(t: Target, o: BenchOptions, log: Log): P
     },
     close: () => hs.close(),
   };
+}
+
+/** Longest wait for the log-in wave to pass; the run then measures whatever is left of it. */
+const SETTLE_MAX_MS = 300_000;
+
+/**
+ * Waits until the long-polls are parked: answers per second down to what timeouts alone
+ * cause (twice users / timeout), two seconds running. Each user's coming online is owed
+ * to their whole audience, so at 10,000 users the wave is millions of deliveries; it is a
+ * cost of its own (reported here), not the steady churn the run measures.
+ */
+async function settle(fleet: Fleet, users: number, syncTimeoutMs: number, log: Log): Promise<void> {
+  const started = nowMs();
+  await sleep(Math.min(10_000, 1000 + users / 2));
+  const quiet = (2 * users) / (syncTimeoutMs / 1000);
+  let last = fleet.stats().syncs;
+  let at = nowMs();
+  let calm = 0;
+  while (nowMs() - started < SETTLE_MAX_MS) {
+    await sleep(1000);
+    const syncs = fleet.stats().syncs;
+    const rate = ((syncs - last) * 1000) / (nowMs() - at);
+    [last, at] = [syncs, nowMs()];
+    calm = rate <= quiet ? calm + 1 : 0;
+    if (calm >= 2) {
+      log(`log-in wave settled after ${((nowMs() - started) / 1000).toFixed(1)} s (${rate.toFixed(0)} sync answers/s)`);
+      return;
+    }
+  }
+  log(`log-in wave not settled after ${SETTLE_MAX_MS / 1000} s; measuring anyway`);
 }
 
 /** Open-loop schedule of presence changes and messages, evenly spaced at their rates. */
