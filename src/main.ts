@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from './common/clock.js';
 import { registrationOpen, type Config } from './config/index.js';
 import { loadOrCreateSigningKey } from './federation/index.js';
-import { authenticator, buildApp, FastRoutes, LocalRateLimiter, type App } from './http/index.js';
+import { authenticator, buildApp, LocalRateLimiter, type App } from './http/index.js';
 import { webClientRoutes } from './http/static.js';
 import { adminRoutes } from './api/admin/index.js';
 import { clientRootRoutes, clientRoutes, isPublicRoute, type ClientApiDeps } from './api/client/index.js';
@@ -208,7 +208,6 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     },
     presence,
     activity: (s) => presence.apply(s.userId, { kind: 'activity', deviceId: s.deviceId }),
-    fast: new FastRoutes(),
   };
 
   const app = await buildApp({
@@ -218,7 +217,6 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     requests: metrics?.requests,
     clientRoutes: clientRoutes(deps),
     auth: { authenticate: deps.auth, isPublic: isPublicRoute },
-    fast: deps.fast,
     rootRoutes: [
       ...clientRootRoutes(deps), adminRoutes(deps), webClientRoutes(),
       ...(metrics && config.metrics.port === null ? [metricsRoute(metrics)] : []),

@@ -1,4 +1,3 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyLoggerOptions } from 'fastify';
 import type { FastifyPluginAsyncTypebox as FastifyPluginAsync, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -6,8 +5,6 @@ import { installErrorHandlers } from './errors.js';
 import type { Authenticator } from './auth.js';
 import { QueryParser } from './query.js';
 import { MatrixError } from '../common/errors.js';
-import { CORS_HEADERS } from './cors.js';
-import type { FastRoutes } from './fastRoutes.js';
 
 /** Told about every answered request (metrics); called once per request, so it only counts. */
 export interface RequestObserver {
@@ -30,8 +27,6 @@ export interface AppOptions {
    * public ones, before the body is parsed or validated (the spec's clients expect 401 first).
    */
   auth?: { authenticate: Authenticator; isPublic(method: string, route: string): boolean };
-  /** Hot routes answered before Fastify (fastRoutes.ts); Fastify gets whatever they decline. */
-  fast?: FastRoutes;
 }
 
 const AUTHENTICATED_PREFIXES = ['/_matrix/client/v3/', '/_matrix/client/r0/', '/_matrix/client/unstable/', '/_presenced/admin/'];
@@ -42,6 +37,11 @@ export type App = FastifyInstance;
 // (canonical JSON, filters, storage) that later meets them.
 const MAX_JSON_DEPTH = 100;
 
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
+  'access-control-allow-headers': 'X-Requested-With, Content-Type, Authorization',
+};
 
 /** Deepest bracket nesting of a JSON text, ignoring brackets inside strings. */
 export function nestingDepth(text: string): number {
@@ -63,20 +63,13 @@ export function nestingDepth(text: string): number {
 
 /** The Fastify app: JSON parsing, CORS, Matrix errors, and the route plugins. */
 export async function buildApp(opts: AppOptions): Promise<App> {
-  const fast = opts.fast;
   const app = Fastify({
-    // Fastify's own server, with the fast routes looked at first. The timeouts are set
-    // here because Fastify leaves a factory's server as it is made.
-    serverFactory: (handler) => {
-      const server = createServer(fast ? (req: IncomingMessage, res: ServerResponse) => fast.take(req, res) || handler(req, res) : handler);
-      // Long-polls hold requests open; the server's own timeouts must outlast them.
-      server.requestTimeout = 0;
-      server.keepAliveTimeout = 75_000;
-      return server;
-    },
     // Every line logged through req.log carries Fastify's per-request `reqId`.
     logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel, ...(opts.logStream ? { stream: opts.logStream } : {}) },
     bodyLimit: opts.maxBodyBytes,
+    // Long-polls hold requests open; the server's own timeouts must outlast them.
+    requestTimeout: 0,
+    keepAliveTimeout: 75_000,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Refused requests during a stop are answered by the onRequest hook below, in Matrix JSON.
     return503OnClosing: false,
@@ -113,10 +106,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   let closing = false;
   app.addHook('preClose', (done) => {
     closing = true;
-    fast?.stop();
     done();
   });
-  fast?.attach(app.log, opts.requests);
   const auth = opts.auth;
   // Whether a route needs a token, decided once per method and route pattern.
   const needsToken = new Map<string, boolean>();

@@ -4,16 +4,13 @@ import type { Session, UsersService } from '../users/index.js';
 
 /** The access token from `Authorization: Bearer` or the deprecated `access_token` query parameter. */
 export function tokenOf(req: FastifyRequest): string | undefined {
-  return bearerToken(req.headers.authorization, (req.query as Record<string, unknown> | undefined)?.access_token);
-}
-
-/** The token of an Authorization header, or else of the access_token parameter. */
-export function bearerToken(header: string | undefined, param: unknown): string | undefined {
-  if (typeof header === 'string') {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  const h = req.headers.authorization;
+  if (typeof h === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
     return m ? m[1] : undefined;
   }
-  return typeof param === 'string' && param !== '' ? param : undefined;
+  const q = (req.query as Record<string, unknown> | undefined)?.access_token;
+  return typeof q === 'string' && q !== '' ? q : undefined;
 }
 
 export type Authenticator = (req: FastifyRequest) => Promise<Session>;

@@ -107,11 +107,6 @@ export class UsersService {
     return { user_id: userId, access_token: token, device_id: device, home_server: this.serverName };
   }
 
-  /** The session of a token already authenticated and still valid, without waiting; else undefined. */
-  cachedSession(token: string): Session | undefined {
-    return this.tokenCache.get(token);
-  }
-
   async authenticate(token: string): Promise<Session | undefined> {
     // Keyed by the token itself (memory only, never stored) so a hit costs no hashing.
     const cached = this.tokenCache.get(token);

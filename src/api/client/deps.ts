@@ -1,6 +1,6 @@
 import type { Clock } from '../../common/clock.js';
 import type { Config } from '../../config/index.js';
-import type { Authenticator, FastRoutes, RateLimiter } from '../../http/index.js';
+import type { Authenticator, RateLimiter } from '../../http/index.js';
 import type { Memberships, ReceiptStore, RoomCreator, RoomEvents, Typing, MembershipIndex } from '../../rooms/index.js';
 import type { SyncFeeds, SyncService, ToDeviceStore } from '../../sync/index.js';
 import type { Presence } from '../../presence/index.js';
@@ -26,8 +26,6 @@ export interface ClientApiDeps {
   feeds: SyncFeeds;
   presence: Presence;
   limits: { login: RateLimiter; register: RateLimiter; send: RateLimiter; presence: RateLimiter };
-  /** Where hot GET routes register their Fastify-free way in (src/http/fastRoutes.ts). */
-  fast?: FastRoutes;
   /** Records a pro-active event of the session's device (docs/presence.md §4). */
   activity(s: { userId: string; deviceId: string }): void;
 }
