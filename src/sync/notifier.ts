@@ -19,6 +19,8 @@ interface WaiterImpl {
 
 export class Notifier {
   private readonly waiters = new Map<string, Set<WaiterImpl>>();
+  private pending = new Set<string>();
+  private flushScheduled = false;
 
   constructor(private readonly clock: Clock) {}
 
@@ -26,7 +28,28 @@ export class Notifier {
     for (const u of users) this.wake(u);
   }
 
+  /**
+   * Wakes the user's waiters once this turn of the event loop has read its requests:
+   * every change made meanwhile (a busy server reads many writes a turn) reaches each
+   * woken long-poll in one answer instead of one answer per change.
+   */
   wake(userId: string): void {
+    // Nobody waiting: whoever registers later reads storage after this write anyway.
+    if (!this.waiters.has(userId)) return;
+    this.pending.add(userId);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const users = this.pending;
+    this.pending = new Set();
+    for (const u of users) this.wakeNow(u);
+  };
+
+  private wakeNow(userId: string): void {
     const set = this.waiters.get(userId);
     if (!set) return;
     this.waiters.delete(userId);

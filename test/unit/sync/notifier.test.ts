@@ -32,3 +32,33 @@ test('cancel ends a wait with false and forgets the waiter', async () => {
   assert.equal(await p, false);
   assert.equal(n.waitingUsers(), 0);
 });
+
+test('a wake lands after the turn of the event loop that made it, so one answer carries all of that turn', async () => {
+  const n = new Notifier(new ManualClock());
+  const w = n.register('@a:x');
+  let woken: boolean | undefined;
+  const p = w.wait(60_000).then((v) => {
+    woken = v;
+  });
+  n.wake('@a:x');
+  n.wakeAll(['@a:x', '@b:x']);
+  // Everything else this turn does (other writes, their wakes) runs before the waiter resumes.
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.equal(woken, undefined, 'not woken within the turn');
+  await new Promise((r) => setImmediate(r));
+  await p;
+  assert.equal(woken, true);
+  assert.equal(n.waitingUsers(), 0);
+});
+
+test('a user with nobody waiting is not remembered: a later waiter is not woken by an old write', async () => {
+  const clock = new ManualClock();
+  const n = new Notifier(clock);
+  n.wake('@a:x');
+  const w = n.register('@a:x');
+  const p = w.wait(1000);
+  await new Promise((r) => setImmediate(r));
+  clock.advance(1000);
+  assert.equal(await p, false, 'only the timeout ended it');
+});
