@@ -5,6 +5,7 @@ import type { LogEntry } from '../../presence/changeLog.js';
 import { presenceFilterAllows, presenceLimit } from '../filter.js';
 import type { StreamProvider, SyncContext } from './types.js';
 
+/** Up to this many changes since a token are always read from the log. */
 const SHORT_RANGE = 32;
 
 type Profile = { displayname: string | null; avatar_url: string | null };
@@ -87,13 +88,14 @@ export class PresenceStream implements StreamProvider {
     const changes = log.countBetween(since, to);
     // Short ranges (every long-poll kept up to date) are read directly, without the bound.
     if (changes <= this.shortRange || changes <= vis.audienceBound(ctx.userId)) return false;
-    const audience = vis.visibleTo(ctx.userId);
-    // A later change already logged past `to` hides whether there was one in range.
-    for (const u of audience) if (log.lastChange(u) > to) return false;
-    for (const u of audience) {
+    const changed: string[] = [];
+    for (const u of vis.visibleTo(ctx.userId)) {
       const last = log.lastChange(u);
-      if (last > since) users.set(u, { introduced: false });
+      // A later change already logged past `to` hides whether there was one in range.
+      if (last > to) return false;
+      if (last > since) changed.push(u);
     }
+    for (const u of changed) users.set(u, { introduced: false });
     for (const e of log.rareBetween(since, to)) this.rareEntry(ctx.userId, e, users);
     return true;
   }
