@@ -7,6 +7,7 @@ import { ChangeLog } from './changeLog.js';
 import { Visibility } from './visibility.js';
 import type { ClusterPresenceStore, MutateOptions, SyncRecord } from './clusterStore.js';
 import { step } from './machine.js';
+import { isUncountedSync } from './rules.js';
 import type { PresenceObserver, RoomGraph, Waker } from './service.js';
 import { fromStored, toStored } from './stored.js';
 import { emptyPresence, type PresenceInput, type UserPresence } from './types.js';
@@ -115,7 +116,7 @@ export class ClusterPresenceService implements Presence {
    * something besides that bookkeeping (a set_presence re-marking the device, say).
    */
   private syncEdge(userId: string, input: Extract<PresenceInput, { kind: 'syncStarted' | 'syncEnded' }>): void {
-    if (!this.cfg.enabled) return;
+    if (!this.cfg.enabled || isUncountedSync(input)) return;
     const key = `${userId}\u0000${input.deviceId}\u0000${input.setPresence}`;
     let h = this.holds.get(key);
     if (input.kind === 'syncStarted') {

@@ -5,6 +5,7 @@
 import type {
   DevicePresence,
   DeviceStateRequest,
+  PresenceInput,
   PresenceMachineConfig,
   PresenceState,
   RequestedPresence,
@@ -96,6 +97,16 @@ export function onSyncStarted(
     return bump(connected, deviceId, now, (d) => ({ ...d, state: 'online' }));
   }
   return connected;
+}
+
+/**
+ * A /sync with set_presence=offline is not a connection (onSyncStarted): stepping
+ * the machine for it can change nothing that the user's own timers would not, so callers need
+ * not step it at all. Observers that long-poll this way would otherwise cost two steps per
+ * request, and a user who only ever syncs like that would get a state for nothing.
+ */
+export function isUncountedSync(input: PresenceInput): boolean {
+  return (input.kind === 'syncStarted' || input.kind === 'syncEnded') && input.setPresence === 'offline';
 }
 
 /** A /sync ended: one fewer in flight; the drop timer counts from now. */

@@ -3,6 +3,7 @@ import type { PresenceConfig } from '../config/index.js';
 import { ChangeLog, type NewEntry } from './changeLog.js';
 import { Visibility } from './visibility.js';
 import { step } from './machine.js';
+import { isUncountedSync } from './rules.js';
 import type { PresenceStore } from './store.js';
 import type { Presence } from './api.js';
 import { afterRestart, fromStored, toStored } from './stored.js';
@@ -116,7 +117,7 @@ export class PresenceService implements Presence {
 
   /** Feeds one input; non-durable changes are written within flushDelayMs. */
   apply(userId: string, input: PresenceInput): void {
-    if (!this.cfg.enabled) return;
+    if (!this.cfg.enabled || isUncountedSync(input)) return;
     const persist = this.run(userId, input);
     if (persist) this.markDirty(userId);
   }

@@ -12,15 +12,14 @@ import { ManualClock } from '../../../src/common/clock.js';
 import type { JsonObject } from '../../../src/common/events.js';
 import type { PresenceConfig } from '../../../src/config/index.js';
 import { defaultConfig } from '../../../src/config/defaults.js';
-import { PresenceService, type Waker } from '../../../src/presence/service.js';
-import type { PresenceStore } from '../../../src/presence/store.js';
-import type { StoredPresence } from '../../../src/presence/stored.js';
+import { PresenceService } from '../../../src/presence/service.js';
 import type { PresenceInput, RequestedPresence } from '../../../src/presence/types.js';
 import { MembershipIndex } from '../../../src/rooms/membershipIndex.js';
 import type { EventFilter, Filter } from '../../../src/sync/filter.js';
 import { PresenceStream, type ProfileCache } from '../../../src/sync/streams/presence.js';
 import type { SyncContext, SyncResponse } from '../../../src/sync/streams/types.js';
 import { zeroPositions, type StreamPositions } from '../../../src/sync/token.js';
+import { MemoryPresenceStore, RecordingWaker } from '../presence/memory.js';
 
 const A = '@alice:x';
 const B = '@bob:x';
@@ -30,30 +29,6 @@ const E = '@erin:x';
 const V = '@viewer:x';
 const ROOM = '!r:x';
 const OTHER = '!s:x';
-
-class MemoryPresenceStore implements PresenceStore {
-  readonly rows = new Map<string, StoredPresence>();
-  mark = 0;
-  async loadPresence() {
-    return [...this.rows].map(([userId, state]) => ({ userId, state: state as unknown }));
-  }
-  async savePresence(rows: { userId: string; state: StoredPresence }[]) {
-    for (const r of rows) this.rows.set(r.userId, r.state);
-  }
-  async presenceMark() {
-    return this.mark;
-  }
-  async setPresenceMark(mark: number) {
-    this.mark = mark;
-  }
-}
-
-class RecordingWaker implements Waker {
-  readonly woken = new Set<string>();
-  wakeAll(users: Iterable<string>): void {
-    for (const u of users) this.woken.add(u);
-  }
-}
 
 /** The profile every user has in these tests: a display name from the localpart. */
 const displayname = (userId: string) => userId.slice(1, userId.indexOf(':'));
