@@ -158,12 +158,15 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
 
   rooms.listen({
     eventPersisted(ev, audience) {
-      roomsStream.noteEvent(ev.pdu.room_id, ev.streamPos, ev.pdu.type === 'm.room.member' ? ev.pdu.state_key : undefined);
+      roomsStream.noteEvent(ev);
       notifier.wakeAll(audience);
       link?.roomEvent(ev);
     },
     membershipChanged(roomId, userId, joined) {
       if (joined) presence.joined(roomId, userId);
+    },
+    membershipForgotten(_roomId, userId) {
+      roomsStream.noteForgotten(userId);
     },
   });
   typing.onChange((roomId) => notifier.wakeAll(index.members(roomId)));

@@ -90,6 +90,7 @@ export class Memberships {
       throw new MatrixError(400, 'M_UNKNOWN', 'You must leave the room before forgetting it');
     }
     await this.rooms.store.setForgotten(roomId, userId);
+    this.rooms.forgotten(roomId, userId);
   }
 
   /** Re-sends the user's member event with their new profile in every joined room (seed 000). */

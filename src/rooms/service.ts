@@ -16,6 +16,8 @@ export interface RoomEventListener {
   eventPersisted?(ev: StoredEvent, audience: ReadonlySet<string>): void;
   /** A user's joined-ness in a room changed (join, or leave/kick/ban after join). */
   membershipChanged?(roomId: string, userId: string, joined: boolean): void;
+  /** A user forgot a room they had left: their membership row changed without an event. */
+  membershipForgotten?(roomId: string, userId: string): void;
 }
 
 export interface SendOptions {
@@ -104,6 +106,11 @@ export class RoomEvents {
       }
       return stored;
     });
+  }
+
+  /** Tells listeners that a user forgot a room (Memberships.forget, after storing it). */
+  forgotten(roomId: string, userId: string): void {
+    for (const l of this.listeners) l.membershipForgotten?.(roomId, userId);
   }
 
   /** Drops the cached state of a room another instance wrote to. */

@@ -14,10 +14,20 @@ export interface Timeline {
   startPos: number;
 }
 
+/** The newest n events of a room in (from, to], newest first, when memory holds them. */
+export type RecentSource = (roomId: string, from: number, to: number, n: number) => StoredEvent[] | undefined;
+
 /** Timeline of a room in (from, to], newest `limit` events, filtered. */
-export async function loadTimeline(store: RoomStore, roomId: string, from: number, to: number, f: RoomEventFilter | undefined): Promise<Timeline> {
+export async function loadTimeline(
+  store: RoomStore,
+  roomId: string,
+  from: number,
+  to: number,
+  f: RoomEventFilter | undefined,
+  recent?: RecentSource,
+): Promise<Timeline> {
   const limit = Math.min(f?.limit ?? DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT);
-  const raw = await store.roomEvents(roomId, from, to, 'b', limit + 1);
+  const raw = recent?.(roomId, from, to, limit + 1) ?? (await store.roomEvents(roomId, from, to, 'b', limit + 1));
   const limited = raw.length > limit;
   const kept = raw.slice(0, limit).reverse();
   const startPos = kept.length ? kept[0].streamPos - 1 : to;

@@ -2,12 +2,14 @@ import type { JsonObject } from '../../common/events.js';
 import { strippedState, type MembershipRow, type ReceiptStore, type RoomEvents, type StoredEvent } from '../../rooms/index.js';
 import type { AccountDataStore } from '../../users/index.js';
 import { matchesEventFilter, roomAllowed, type RoomEventFilter, type RoomFilter } from '../filter.js';
-import { loadTimeline, serveEvents, stateAt, stateDelta } from './roomTimeline.js';
+import { RecentEvents, type RecentEventsLimits } from './recentEvents.js';
+import { loadTimeline, serveEvents, stateAt, stateDelta, type RecentSource } from './roomTimeline.js';
 import type { StreamProvider, SyncContext } from './types.js';
 
 const INVITE_STATE_TYPES = new Set(['m.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.encryption', 'm.room.topic']);
 const NOTIFYING_TYPES = ['m.room.message', 'm.room.encrypted'];
 const MAX_UNREAD_COUNTS = 500_000;
+const MAX_MEMBERSHIP_ROWS = 200_000;
 
 /** The in-memory membership index, as far as this stream needs it. */
 export interface JoinedRoomsIndex {
@@ -24,6 +26,11 @@ export class RoomsStream implements StreamProvider {
   /** Events at or below this position were not noted (before start-up, or learnt only as a position). */
   private knownFrom = 0;
   private readonly unreadCounts = new Map<string, { receiptsPos: number; membershipPos: number; upTo: number; count: number }>();
+  /** Each room's newest events (single instance only: see `shared`). */
+  private readonly recent: RecentEvents | null;
+  private readonly recentSource: RecentSource | undefined;
+  /** A user's membership rows as read, valid while their latest membership event is `at`. */
+  private readonly membershipRows = new Map<string, { at: number; rows: MembershipRow[] }>();
 
   constructor(
     private readonly rooms: RoomEvents,
@@ -34,8 +41,12 @@ export class RoomsStream implements StreamProvider {
      * Other instances write this stream too: their events arrive by the bus, possibly
      * after a later local one, so only storage can say what a range holds.
      */
-    private readonly opts: { shared?: boolean } = {},
-  ) {}
+    private readonly opts: { shared?: boolean; recent?: RecentEventsLimits } = {},
+  ) {
+    this.recent = opts.shared ? null : new RecentEvents(opts.recent);
+    const recent = this.recent;
+    this.recentSource = recent ? (roomId, from, to, n) => recent.newest(roomId, from, to, n, this.knownFrom) : undefined;
+  }
 
   /** The stream is at least at pos, by events this stream was not shown one by one. */
   setPosition(pos: number): void {
@@ -43,11 +54,20 @@ export class RoomsStream implements StreamProvider {
     if (pos > this.knownFrom) this.knownFrom = pos;
   }
 
-  /** An event stored by this process, in stream order; member: the state_key of a membership event. */
-  noteEvent(roomId: string, pos: number, member?: string): void {
+  /** An event stored by this process, in stream order. */
+  noteEvent(ev: StoredEvent): void {
+    const roomId = ev.pdu.room_id;
+    const pos = ev.streamPos;
+    const member = ev.pdu.type === 'm.room.member' ? ev.pdu.state_key : undefined;
     if (pos > (this.roomLast.get(roomId) ?? -1)) this.roomLast.set(roomId, pos);
     if (member !== undefined && pos > (this.memberLast.get(member) ?? -1)) this.memberLast.set(member, pos);
     if (pos > this.pos) this.pos = pos;
+    this.recent?.note(ev);
+  }
+
+  /** The user forgot a room: their membership rows changed without an event. */
+  noteForgotten(userId: string): void {
+    this.membershipRows.delete(userId);
   }
 
   position(): number {
@@ -78,17 +98,18 @@ export class RoomsStream implements StreamProvider {
   }
 
   private async fillChanged(ctx: SyncContext): Promise<void> {
-    const store = this.rooms.store;
     const from = ctx.since?.rooms ?? 0;
     const to = ctx.to.rooms;
     const roomFilter = ctx.filter.room;
-    const memberships = (await store.membershipsOfUser(ctx.userId)).filter((m) => m.streamPos <= to || m.membership === 'join');
+    const memberships = (await this.membershipsOf(ctx.userId)).filter((m) => m.streamPos <= to || m.membership === 'join');
     for (const m of memberships) {
       if (m.membership === 'join' && m.streamPos <= to) ctx.joinedRooms.push(m.roomId);
     }
-    const changedRooms = new Set(ctx.since ? await store.roomsWithEventsBetween(ctx.joinedRooms, from, to) : ctx.joinedRooms);
+    const changedRooms = ctx.since ? await this.roomsWithEvents(ctx.joinedRooms, from, to) : new Set(ctx.joinedRooms);
     const roomAccountData = new Map<string, JsonObject[]>();
-    for (const d of await this.accountData.accountDataSince(ctx.userId, ctx.since ? ctx.since.accountData : -1, ctx.to.accountData)) {
+    const accountDataFrom = ctx.since ? ctx.since.accountData : -1;
+    const accountData = accountDataFrom < ctx.to.accountData ? await this.accountData.accountDataSince(ctx.userId, accountDataFrom, ctx.to.accountData) : [];
+    for (const d of accountData) {
       if (d.roomId === '') continue;
       if (!roomAccountData.has(d.roomId)) roomAccountData.set(d.roomId, []);
       roomAccountData.get(d.roomId)!.push({ type: d.type, content: d.content });
@@ -113,11 +134,41 @@ export class RoomsStream implements StreamProvider {
     }
   }
 
+  /** The user's membership rows, from memory while no membership event of theirs came since. */
+  private async membershipsOf(userId: string): Promise<MembershipRow[]> {
+    if (!this.recent) return this.rooms.store.membershipsOfUser(userId);
+    const at = this.memberLast.get(userId) ?? -1;
+    const hit = this.membershipRows.get(userId);
+    if (hit && hit.at === at) return hit.rows;
+    const rows = await this.rooms.store.membershipsOfUser(userId);
+    // Noted while the read was in flight: the rows may predate it, so they are not kept.
+    if ((this.memberLast.get(userId) ?? -1) === at) {
+      if (this.membershipRows.size >= MAX_MEMBERSHIP_ROWS) this.membershipRows.clear();
+      this.membershipRows.set(userId, { at, rows });
+    }
+    return rows;
+  }
+
+  /** Which of the rooms have an event in (from, to]: from memory where it can say, else storage. */
+  private async roomsWithEvents(roomIds: string[], from: number, to: number): Promise<Set<string>> {
+    if (!this.recent) return new Set(await this.rooms.store.roomsWithEventsBetween(roomIds, from, to));
+    const changed = new Set<string>();
+    const ask: string[] = [];
+    for (const roomId of roomIds) {
+      const last = this.roomLast.get(roomId) ?? -1;
+      const known = from >= this.knownFrom ? (last <= from ? false : last <= to ? true : this.recent.any(roomId, from, to, this.knownFrom)) : undefined;
+      if (known === undefined) ask.push(roomId);
+      else if (known) changed.add(roomId);
+    }
+    if (ask.length) for (const roomId of await this.rooms.store.roomsWithEventsBetween(ask, from, to)) changed.add(roomId);
+    return changed;
+  }
+
   private async fillJoined(ctx: SyncContext, m: MembershipRow, isNew: boolean, complete: boolean, accountData: JsonObject[]): Promise<void> {
     const store = this.rooms.store;
     const f = ctx.filter.room;
     const from = isNew ? await this.historyStart(m.roomId, ctx.userId) : ctx.since!.rooms;
-    const tl = await loadTimeline(store, m.roomId, from, ctx.to.rooms, f?.timeline);
+    const tl = await loadTimeline(store, m.roomId, from, ctx.to.rooms, f?.timeline, this.recentSource);
     const lazy = lazyMembers(f) ? neededMembers(tl.events, ctx.userId) : undefined;
     const state = complete ? await stateAt(store, m.roomId, tl.startPos, lazy) : tl.limited ? await stateDelta(store, m.roomId, from, tl.startPos) : [];
     const entry = ctx.joined(m.roomId);
@@ -194,7 +245,9 @@ export class RoomsStream implements StreamProvider {
     } else if (c.upTo < to) {
       const from = c.upTo;
       const base = c.count;
-      const total = base + (await this.rooms.store.countEventsAfter(m.roomId, from, ctx.userId, NOTIFYING_TYPES, to));
+      const added = this.recent?.count(m.roomId, from, to, this.knownFrom, (e) => e.pdu.sender !== ctx.userId && NOTIFYING_TYPES.includes(e.pdu.type))
+        ?? (await this.rooms.store.countEventsAfter(m.roomId, from, ctx.userId, NOTIFYING_TYPES, to));
+      const total = base + added;
       // A concurrent sync may have moved the entry meanwhile; this answer is right for `to` either way.
       if (this.unreadCounts.get(key) === c && c.upTo === from) Object.assign(c, { upTo: to, count: total });
       return { notification_count: total, highlight_count: 0 };
