@@ -66,7 +66,8 @@ export class ClientGone {
   }
 }
 
-function emptyResponse(): SyncResponse {
+/** A response with every section present and empty; providers fill it in. */
+export function emptyResponse(): SyncResponse {
   return {
     next_batch: '',
     rooms: { join: {}, invite: {}, leave: {}, knock: {} },
@@ -199,7 +200,7 @@ export class SyncService {
   }
 }
 
-function emptyJoined(): JoinedRoomSync {
+export function emptyJoined(): JoinedRoomSync {
   return {
     timeline: { events: [], limited: false, prev_batch: '' },
     state: { events: [] },

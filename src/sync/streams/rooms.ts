@@ -155,13 +155,25 @@ export class RoomsStream implements StreamProvider {
     const changed = new Set<string>();
     const ask: string[] = [];
     for (const roomId of roomIds) {
-      const last = this.roomLast.get(roomId) ?? -1;
-      const known = from >= this.knownFrom ? (last <= from ? false : last <= to ? true : this.recent.any(roomId, from, to, this.knownFrom)) : undefined;
+      const known = this.hasEventBetween(this.recent, roomId, from, to);
       if (known === undefined) ask.push(roomId);
       else if (known) changed.add(roomId);
     }
     if (ask.length) for (const roomId of await this.rooms.store.roomsWithEventsBetween(ask, from, to)) changed.add(roomId);
     return changed;
+  }
+
+  /**
+   * Every event since knownFrom was noted, so the room's latest position settles most
+   * ranges; one whose latest event is past `to` needs the window, and any range reaching
+   * below knownFrom needs storage (undefined).
+   */
+  private hasEventBetween(recent: RecentEvents, roomId: string, from: number, to: number): boolean | undefined {
+    if (from < this.knownFrom) return undefined;
+    const last = this.roomLast.get(roomId) ?? -1;
+    if (last <= from) return false;
+    if (last <= to) return true;
+    return recent.any(roomId, from, to, this.knownFrom);
   }
 
   private async fillJoined(ctx: SyncContext, m: MembershipRow, isNew: boolean, complete: boolean, accountData: JsonObject[]): Promise<void> {

@@ -15,7 +15,8 @@ import { MembershipIndex, Memberships, RoomCreator, RoomEvents } from '../../../
 import { SqliteDb, migrate, storageOver, type Storage } from '../../../src/storage/index.js';
 import { parseFilter } from '../../../src/sync/filter.js';
 import { RoomsStream } from '../../../src/sync/streams/rooms.js';
-import type { SyncContext, SyncResponse, JoinedRoomSync } from '../../../src/sync/streams/types.js';
+import { emptyJoined, emptyResponse } from '../../../src/sync/service.js';
+import type { SyncContext } from '../../../src/sync/streams/types.js';
 import { zeroPositions, type StreamPositions } from '../../../src/sync/token.js';
 import { seededRandom } from '../../../bench/lib/roomMix.js';
 
@@ -23,30 +24,6 @@ const opened: Storage[] = [];
 after(async () => {
   for (const s of opened) await s.close();
 });
-
-function emptyResponse(): SyncResponse {
-  return {
-    next_batch: '',
-    rooms: { join: {}, invite: {}, leave: {}, knock: {} },
-    presence: { events: [] },
-    account_data: { events: [] },
-    to_device: { events: [] },
-    device_lists: { changed: [], left: [] },
-    device_one_time_keys_count: {},
-    device_unused_fallback_key_types: [],
-  };
-}
-
-function emptyJoined(): JoinedRoomSync {
-  return {
-    timeline: { events: [], limited: false, prev_batch: '' },
-    state: { events: [] },
-    ephemeral: { events: [] },
-    account_data: { events: [] },
-    unread_notifications: { notification_count: 0, highlight_count: 0 },
-    summary: {},
-  };
-}
 
 interface World {
   storage: Storage;
