@@ -110,14 +110,15 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
   const auth = opts.auth;
   // Whether a route needs a token, decided once per method and route pattern.
-  const needsToken = new Map<string, boolean>();
+  const needsToken = new Map<string, Map<string, boolean>>();
   const tokenRequired = (method: string, route: string | undefined): boolean => {
     if (!auth || route === undefined) return false;
-    const key = `${method} ${route}`;
-    let v = needsToken.get(key);
+    let byRoute = needsToken.get(method);
+    if (!byRoute) needsToken.set(method, (byRoute = new Map()));
+    let v = byRoute.get(route);
     if (v === undefined) {
       v = AUTHENTICATED_PREFIXES.some((p) => route.startsWith(p)) && !auth.isPublic(method, route);
-      needsToken.set(key, v);
+      byRoute.set(route, v);
     }
     return v;
   };

@@ -151,8 +151,10 @@ export function parseFilter(json: unknown): Filter {
  * pattern. Done by pieces rather than a RegExp so event types never need escaping.
  */
 export function matchesWildcard(pattern: string, value: string): boolean {
+  // The usual patterns (an exact type, or `*` alone) are decided without splitting.
+  if (pattern === '*') return true;
+  if (pattern.indexOf('*') < 0) return pattern === value;
   const pieces = pattern.split('*');
-  if (pieces.length === 1) return pattern === value;
   const first = pieces[0];
   const last = pieces[pieces.length - 1];
   if (value.length < first.length + last.length) return false;
@@ -167,7 +169,10 @@ export function matchesWildcard(pattern: string, value: string): boolean {
   return true;
 }
 
-const anyWildcard = (patterns: string[], value: string) => patterns.some((p) => matchesWildcard(p, value));
+function anyWildcard(patterns: string[], value: string): boolean {
+  for (const p of patterns) if (matchesWildcard(p, value)) return true;
+  return false;
+}
 
 /** not_rooms wins over rooms; an absent list does not restrict. */
 function roomListsAllow(rooms: string[] | undefined, notRooms: string[] | undefined, roomId: string): boolean {

@@ -11,18 +11,54 @@ export interface Waiter {
   cancel(): void;
 }
 
-interface WaiterImpl {
-  woken: boolean;
-  resolve?: (woken: boolean) => void;
-  timer?: TimerHandle;
+/**
+ * One registration. A class, not closures: every /sync registers one or two, so each
+ * costs one object rather than five.
+ */
+class ParkedWaiter implements Waiter {
+  woken = false;
+  private resolve: ((woken: boolean) => void) | null = null;
+  private timer: TimerHandle | null = null;
+
+  constructor(private readonly owner: Notifier, readonly userId: string) {}
+
+  wait(timeoutMs: number): Promise<boolean> {
+    if (this.woken) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      this.resolve = resolve;
+      this.timer = this.owner.clock.setTimeout(() => this.settle(false), Math.max(0, timeoutMs));
+    });
+  }
+
+  cancel(): void {
+    this.owner.remove(this);
+    this.settle(false);
+  }
+
+  /** Called by the notifier, which has already dropped it from the user's list. */
+  wake(): void {
+    this.woken = true;
+    this.settle(true);
+  }
+
+  private settle(woken: boolean): void {
+    this.timer?.cancel();
+    this.timer = null;
+    const r = this.resolve;
+    if (!r) return;
+    this.resolve = null;
+    if (!woken) this.owner.remove(this);
+    r(woken);
+  }
 }
 
 export class Notifier {
-  private readonly waiters = new Map<string, Set<WaiterImpl>>();
+  /** Each user's parked waiters; an array, since almost every user has one. */
+  private readonly waiters = new Map<string, ParkedWaiter[]>();
   private pending = new Set<string>();
   private flushScheduled = false;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(readonly clock: Clock) {}
 
   wakeAll(users: Iterable<string>): void {
     for (const u of users) this.wake(u);
@@ -50,44 +86,29 @@ export class Notifier {
   };
 
   private wakeNow(userId: string): void {
-    const set = this.waiters.get(userId);
-    if (!set) return;
+    const list = this.waiters.get(userId);
+    if (!list) return;
     this.waiters.delete(userId);
-    for (const w of set) {
-      w.woken = true;
-      w.timer?.cancel();
-      w.resolve?.(true);
-    }
+    for (const w of list) w.wake();
   }
 
   /** Call before computing a response, so a write during the computation is not missed. */
   register(userId: string): Waiter {
-    const w: WaiterImpl = { woken: false };
-    let set = this.waiters.get(userId);
-    if (!set) this.waiters.set(userId, (set = new Set()));
-    set.add(w);
-    const remove = () => {
-      const s = this.waiters.get(userId);
-      s?.delete(w);
-      if (s?.size === 0) this.waiters.delete(userId);
-    };
-    return {
-      wait: (timeoutMs) => {
-        if (w.woken) return Promise.resolve(true);
-        return new Promise<boolean>((resolve) => {
-          w.resolve = (woken) => {
-            remove();
-            resolve(woken);
-          };
-          w.timer = this.clock.setTimeout(() => w.resolve?.(false), Math.max(0, timeoutMs));
-        });
-      },
-      cancel: () => {
-        w.timer?.cancel();
-        remove();
-        w.resolve?.(false);
-      },
-    };
+    const w = new ParkedWaiter(this, userId);
+    const list = this.waiters.get(userId);
+    if (list) list.push(w);
+    else this.waiters.set(userId, [w]);
+    return w;
+  }
+
+  /** Drops a waiter that timed out or was cancelled before it was woken. */
+  remove(w: ParkedWaiter): void {
+    const list = this.waiters.get(w.userId);
+    if (!list) return;
+    const i = list.indexOf(w);
+    if (i < 0) return;
+    if (list.length === 1) this.waiters.delete(w.userId);
+    else list.splice(i, 1);
   }
 
   /** Wakes every waiting long-poll: each re-reads storage and answers what it finds, if anything. */

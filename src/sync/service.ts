@@ -2,7 +2,7 @@ import type { Clock } from '../common/clock.js';
 import type { Filter } from './filter.js';
 import type { Notifier } from './notifier.js';
 import type { StreamProvider, SyncContext, SyncResponse, JoinedRoomSync } from './streams/types.js';
-import { STREAMS, decodeSyncToken, encodeSyncToken, zeroPositions, type StreamPositions } from './token.js';
+import { decodeSyncToken, encodeSyncToken, raisePositions, zeroPositions, type StreamPositions } from './token.js';
 
 export type SetPresence = 'online' | 'unavailable' | 'offline';
 
@@ -92,12 +92,21 @@ function isEmpty(r: SyncResponse): boolean {
   );
 }
 
+/** A response being built, shared by identical requests that arrive meanwhile. */
+interface InflightBuild {
+  deviceId: string;
+  since: string | undefined;
+  filterKey: string;
+  fullState: boolean;
+  response: Promise<SyncResponse>;
+}
+
 /**
  * /sync: register the waiter, read positions, build; if there is nothing new, sleep until
  * woken or timed out and build again. Identical concurrent requests share one build.
  */
 export class SyncService {
-  private readonly inflight = new Map<string, Promise<SyncResponse>>();
+  private readonly inflight = new Map<string, InflightBuild[]>();
 
   constructor(
     private readonly providers: StreamProvider[],
@@ -162,20 +171,29 @@ export class SyncService {
   }
 
   private buildShared(req: SyncRequest, since: StreamPositions | null): Promise<SyncResponse> {
-    const key = [req.userId, req.deviceId, req.since ?? '', req.filterKey, req.fullState].join('\u0000');
-    let p = this.inflight.get(key);
-    if (!p) {
-      p = this.build(req, since).finally(() => this.inflight.delete(key));
-      this.inflight.set(key, p);
-    }
-    return p;
+    // By user, then compared field by field: no key string to build and hash per /sync.
+    let mine = this.inflight.get(req.userId);
+    const same = mine?.find((b) => b.deviceId === req.deviceId && b.since === req.since && b.filterKey === req.filterKey && b.fullState === req.fullState);
+    if (same) return same.response;
+    const build: InflightBuild = { deviceId: req.deviceId, since: req.since, filterKey: req.filterKey, fullState: req.fullState, response: this.build(req, since) };
+    if (mine) mine.push(build);
+    else this.inflight.set(req.userId, (mine = [build]));
+    const done = () => {
+      const list = this.inflight.get(req.userId);
+      const i = list ? list.indexOf(build) : -1;
+      if (i < 0) return;
+      if (list!.length === 1) this.inflight.delete(req.userId);
+      else list!.splice(i, 1);
+    };
+    build.response.then(done, done);
+    return build.response;
   }
 
   private async build(req: SyncRequest, since: StreamPositions | null): Promise<SyncResponse> {
     const startedAt = this.observer ? performance.now() : 0;
     const to = this.positions();
     // A token from the future (another instance, a restored backup) must not make ranges negative.
-    if (since) for (const s of STREAMS) to[s] = Math.max(to[s], since[s]);
+    if (since) raisePositions(to, since);
     const response = emptyResponse();
     const ctx: SyncContext = {
       userId: req.userId,

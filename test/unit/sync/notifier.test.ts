@@ -62,3 +62,30 @@ test('a user with nobody waiting is not remembered: a later waiter is not woken 
   clock.advance(1000);
   assert.equal(await p, false, 'only the timeout ended it');
 });
+
+test('one user with several waiters: a timeout or a cancel drops only that waiter, a wake reaches the rest', async () => {
+  const clock = new ManualClock();
+  const n = new Notifier(clock);
+  const short = n.register('@a:x');
+  const cancelled = n.register('@a:x');
+  const long = n.register('@a:x');
+  const pShort = short.wait(1000);
+  const pCancelled = cancelled.wait(60_000);
+  const pLong = long.wait(60_000);
+  clock.advance(1000);
+  assert.equal(await pShort, false);
+  cancelled.cancel();
+  assert.equal(await pCancelled, false);
+  assert.equal(n.waitingUsers(), 1, 'the third waiter is still parked');
+  n.wake('@a:x');
+  assert.equal(await pLong, true);
+  assert.equal(n.waitingUsers(), 0);
+  // Settled waiters stay settled: a late cancel neither throws nor touches a newer waiter.
+  const next = n.register('@a:x');
+  const pNext = next.wait(60_000);
+  short.cancel();
+  long.cancel();
+  assert.equal(n.waitingUsers(), 1);
+  n.wake('@a:x');
+  assert.equal(await pNext, true);
+});

@@ -6,7 +6,7 @@ import {
   zeroPositions,
   encodeSyncToken,
   decodeSyncToken,
-  maxPositions,
+  raisePositions,
   positionsAfter,
   encodeRoomToken,
   decodeRoomToken,
@@ -70,8 +70,57 @@ void describe('sync tokens', () => {
     assertInvalid(() => decodeSyncToken(12 as unknown as string), 'Invalid sync token');
   });
 
-  void test('maxPositions takes the max per stream', () => {
-    assert.deepEqual(maxPositions(pos(1, 9, 0, 4), pos(3, 2, 0, 4, 1)), pos(3, 9, 0, 4, 1));
+  void test('raisePositions raises every stream, each on its own, and never lowers one', () => {
+    for (const s of STREAMS) {
+      const to = pos(5, 5, 5, 5, 5, 5, 5);
+      const floor = pos(1, 1, 1, 1, 1, 1, 1);
+      floor[s] = 9;
+      raisePositions(to, floor);
+      const want = pos(5, 5, 5, 5, 5, 5, 5);
+      want[s] = 9;
+      assert.deepEqual(to, want, s);
+    }
+  });
+
+  void test('decoding agrees with the rule it implements on random strings', () => {
+    // The rule, written the slow way: 's', then 1 to 7 canonical safe integers joined by '_'.
+    const reference = (t: string): StreamPositions | null => {
+      if (t.length > 200 || t[0] !== 's') return null;
+      const parts = t.slice(1).split('_');
+      if (parts.length > STREAMS.length) return null;
+      const out = zeroPositions();
+      for (let i = 0; i < parts.length; i++) {
+        if (!/^(0|[1-9][0-9]*)$/.test(parts[i]) || !Number.isSafeInteger(Number(parts[i]))) return null;
+        out[STREAMS[i]] = Number(parts[i]);
+      }
+      return out;
+    };
+    let seed = 7; // Park-Miller: products stay exact in a double
+    const rand = (n: number) => {
+      seed = (seed * 48271) % 2147483647;
+      return seed % n;
+    };
+    // Mostly token-shaped strings (parts joined by '_'), some of them broken by a stray character.
+    const parts = ['0', '7', '12', '305', '00', '01', '', '9007199254740991', '9007199254740992', '1e3', '-1'];
+    const stray = ['_', 'x', ' ', '.', '+'];
+    let accepted = 0;
+    for (let k = 0; k < 5000; k++) {
+      const n = 1 + rand(8);
+      const chosen: string[] = [];
+      for (let i = 0; i < n; i++) chosen.push(parts[rand(3) === 0 ? rand(parts.length) : rand(4)]);
+      let t = (rand(10) === 0 ? 'x' : 's') + chosen.join('_');
+      if (rand(4) === 0) {
+        const at = rand(t.length + 1);
+        t = t.slice(0, at) + stray[rand(stray.length)] + t.slice(at);
+      }
+      const want = reference(t);
+      if (want === null) assertInvalid(() => decodeSyncToken(t), 'Invalid sync token');
+      else {
+        accepted++;
+        assert.deepEqual(decodeSyncToken(t), want, t);
+      }
+    }
+    assert.ok(accepted > 200, `enough valid tokens were tried (${accepted})`);
   });
 
   void test('positionsAfter: true when any stream is ahead', () => {

@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ManualClock } from '../../../src/common/clock.js';
+import { Notifier, SyncService, type SyncRequest } from '../../../src/sync/index.js';
+import type { StreamProvider, SyncContext } from '../../../src/sync/streams/types.js';
+
+/** A rooms stream that counts its builds and finishes each one when told to. */
+class GatedStream implements StreamProvider {
+  readonly stream = 'rooms' as const;
+  builds = 0;
+  private gates: (() => void)[] = [];
+  position(): number {
+    return 1;
+  }
+  fill(ctx: SyncContext): Promise<void> {
+    this.builds++;
+    ctx.response.account_data.events.push({ type: 'x.build', content: { n: this.builds } });
+    return new Promise((resolve) => this.gates.push(resolve));
+  }
+  release(): void {
+    for (const g of this.gates.splice(0)) g();
+  }
+}
+
+const base: SyncRequest = { userId: '@a:x', deviceId: 'D1', filter: {}, filterKey: '', timeoutMs: 0, fullState: false, setPresence: 'online' };
+
+test('identical concurrent /syncs share one build; any difference in device, token, filter or full_state builds its own', async () => {
+  const stream = new GatedStream();
+  const sync = new SyncService([stream], new Notifier(new ManualClock()), new ManualClock());
+  const variants: SyncRequest[] = [
+    base,
+    { ...base },
+    { ...base, deviceId: 'D2' },
+    { ...base, since: 's0' },
+    { ...base, filterKey: 'id:1' },
+    { ...base, fullState: true },
+    { ...base, userId: '@b:x' },
+  ];
+  const answers = variants.map((r) => sync.sync(r));
+  await Promise.resolve();
+  assert.equal(stream.builds, 6, 'the two identical requests built once');
+  stream.release();
+  const res = await Promise.all(answers);
+  assert.equal(res[0], res[1], 'the same answer object');
+  assert.notEqual(res[0], res[2]);
+  // Once answered, the same request builds afresh.
+  const again = sync.sync(base);
+  await Promise.resolve();
+  assert.equal(stream.builds, 7);
+  stream.release();
+  assert.notEqual(await again, res[0]);
+});
+
+test('a build that fails is not shared with later requests', async () => {
+  let calls = 0;
+  const failing: StreamProvider = {
+    stream: 'rooms',
+    position: () => 1,
+    fill: () => (++calls === 1 ? Promise.reject(new Error('storage down')) : undefined),
+  };
+  const sync = new SyncService([failing], new Notifier(new ManualClock()), new ManualClock());
+  await assert.rejects(sync.sync(base), /storage down/);
+  const res = await sync.sync(base);
+  assert.equal(calls, 2);
+  assert.match(res.next_batch, /^s1_/);
+});
