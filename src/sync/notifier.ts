@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../common/clock.js';
+import { addToListMap, removeFromListMap } from '../common/listMap.js';
 
 /**
  * Wakes exactly the long-polls an event concerns. It hands out positions, never data:
@@ -95,20 +96,13 @@ export class Notifier {
   /** Call before computing a response, so a write during the computation is not missed. */
   register(userId: string): Waiter {
     const w = new ParkedWaiter(this, userId);
-    const list = this.waiters.get(userId);
-    if (list) list.push(w);
-    else this.waiters.set(userId, [w]);
+    addToListMap(this.waiters, userId, w);
     return w;
   }
 
   /** Drops a waiter that timed out or was cancelled before it was woken. */
   remove(w: ParkedWaiter): void {
-    const list = this.waiters.get(w.userId);
-    if (!list) return;
-    const i = list.indexOf(w);
-    if (i < 0) return;
-    if (list.length === 1) this.waiters.delete(w.userId);
-    else list.splice(i, 1);
+    removeFromListMap(this.waiters, w.userId, w);
   }
 
   /** Wakes every waiting long-poll: each re-reads storage and answers what it finds, if anything. */

@@ -1,4 +1,5 @@
 import type { Clock } from '../common/clock.js';
+import { addToListMap, removeFromListMap } from '../common/listMap.js';
 import type { Filter } from './filter.js';
 import type { Notifier } from './notifier.js';
 import type { StreamProvider, SyncContext, SyncResponse, JoinedRoomSync } from './streams/types.js';
@@ -172,19 +173,11 @@ export class SyncService {
 
   private buildShared(req: SyncRequest, since: StreamPositions | null): Promise<SyncResponse> {
     // By user, then compared field by field: no key string to build and hash per /sync.
-    let mine = this.inflight.get(req.userId);
-    const same = mine?.find((b) => b.deviceId === req.deviceId && b.since === req.since && b.filterKey === req.filterKey && b.fullState === req.fullState);
+    const same = this.inflight.get(req.userId)?.find((b) => b.deviceId === req.deviceId && b.since === req.since && b.filterKey === req.filterKey && b.fullState === req.fullState);
     if (same) return same.response;
     const build: InflightBuild = { deviceId: req.deviceId, since: req.since, filterKey: req.filterKey, fullState: req.fullState, response: this.build(req, since) };
-    if (mine) mine.push(build);
-    else this.inflight.set(req.userId, (mine = [build]));
-    const done = () => {
-      const list = this.inflight.get(req.userId);
-      const i = list ? list.indexOf(build) : -1;
-      if (i < 0) return;
-      if (list!.length === 1) this.inflight.delete(req.userId);
-      else list!.splice(i, 1);
-    };
+    addToListMap(this.inflight, req.userId, build);
+    const done = () => removeFromListMap(this.inflight, req.userId, build);
     build.response.then(done, done);
     return build.response;
   }
