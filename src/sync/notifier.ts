@@ -54,8 +54,10 @@ class ParkedWaiter implements Waiter {
 }
 
 export class Notifier {
-  /** Each user's parked waiters; an array, since almost every user has one. */
+  /** Each user's parked waiters; an array, since almost every user has one. Emptied lists stay (listMap.ts says why). */
   private readonly waiters = new Map<string, ParkedWaiter[]>();
+  /** Users whose list is not empty. */
+  private parked = 0;
   private pending = new Set<string>();
   private flushScheduled = false;
 
@@ -72,7 +74,7 @@ export class Notifier {
    */
   wake(userId: string): void {
     // Nobody waiting: whoever registers later reads storage after this write anyway.
-    if (!this.waiters.has(userId)) return;
+    if (!this.waiters.get(userId)?.length) return;
     this.pending.add(userId);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -88,21 +90,23 @@ export class Notifier {
 
   private wakeNow(userId: string): void {
     const list = this.waiters.get(userId);
-    if (!list) return;
-    this.waiters.delete(userId);
+    if (!list?.length) return;
+    // wake() only settles a promise: nothing runs that could add to or remove from the list meanwhile.
     for (const w of list) w.wake();
+    list.length = 0;
+    this.parked--;
   }
 
   /** Call before computing a response, so a write during the computation is not missed. */
   register(userId: string): Waiter {
     const w = new ParkedWaiter(this, userId);
-    addToListMap(this.waiters, userId, w);
+    if (addToListMap(this.waiters, userId, w)) this.parked++;
     return w;
   }
 
   /** Drops a waiter that timed out or was cancelled before it was woken. */
   remove(w: ParkedWaiter): void {
-    removeFromListMap(this.waiters, w.userId, w);
+    if (removeFromListMap(this.waiters, w.userId, w)) this.parked--;
   }
 
   /** Wakes every waiting long-poll: each re-reads storage and answers what it finds, if anything. */
@@ -111,6 +115,6 @@ export class Notifier {
   }
 
   waitingUsers(): number {
-    return this.waiters.size;
+    return this.parked;
   }
 }

@@ -89,3 +89,26 @@ test('one user with several waiters: a timeout or a cancel drops only that waite
   n.wake('@a:x');
   assert.equal(await pNext, true);
 });
+
+test('a user parks, is woken, and parks again many times: each round wakes only the waiter of that round', async () => {
+  const clock = new ManualClock();
+  const n = new Notifier(clock);
+  for (let round = 0; round < 5; round++) {
+    const w = n.register('@a:x');
+    const p = w.wait(60_000);
+    assert.equal(n.waitingUsers(), 1, `round ${round}: parked`);
+    n.wake('@a:x');
+    assert.equal(await p, true, `round ${round}: woken`);
+    assert.equal(n.waitingUsers(), 0, `round ${round}: nobody left parked`);
+    w.cancel();
+    assert.equal(n.waitingUsers(), 0, 'a cancel after the wake changes nothing');
+  }
+  // A wake with nobody parked is not remembered for a later waiter.
+  n.wake('@a:x');
+  await new Promise((r) => setImmediate(r));
+  const late = n.register('@a:x');
+  const pLate = late.wait(1000);
+  clock.advance(1000);
+  assert.equal(await pLate, false);
+  assert.equal(n.waitingUsers(), 0);
+});
