@@ -3,10 +3,11 @@
  * hold one item, so an array beats a Set.
  *
  * An emptied list stays under its key and is filled again in place. Dropping the key and
- * setting it again on every request made V8 rehash the map's table over and over, and a
- * replaced table keeps its old entries alive until the next full collection: each request's
- * objects (waiter, promise, whole /sync answer) then survived into the old generation, and
- * the young-generation collections that copied them cost more than the requests themselves.
+ * setting it again on every request kept each request's objects (waiter, promise, the whole
+ * /sync answer) alive through young-generation collections, so they were copied and then
+ * promoted: about 1 MB per scavenge under fanout N=50 (bench/RESULTS.md, fourth session).
+ * As far as we can tell, the hash tables that V8 replaces under such churn still point at
+ * their old entries until a full collection.
  * The keys are the users who ever synced, so they are bounded by the accounts.
  */
 export function addToListMap<K, V>(map: Map<K, V[]>, key: K, item: V): boolean {
