@@ -58,10 +58,18 @@ export class Notifier {
   private readonly waiters = new Map<string, ParkedWaiter[]>();
   /** Users whose list is not empty. */
   private parked = 0;
-  private pending = new Set<string>();
+  private readonly pending = new Set<string>();
   private flushScheduled = false;
 
-  constructor(readonly clock: Clock) {}
+  /**
+   * @param wakeBatch users woken per turn of the event loop. One presence change in a large
+   *   room wakes thousands of long-polls; answering them all in one turn would keep the loop
+   *   from accepting connections and reading requests (a PUT, the re-polls) for as long.
+   */
+  constructor(
+    readonly clock: Clock,
+    private readonly wakeBatch = 256,
+  ) {}
 
   wakeAll(users: Iterable<string>): void {
     for (const u of users) this.wake(u);
@@ -83,18 +91,29 @@ export class Notifier {
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
-    const users = this.pending;
-    this.pending = new Set();
-    for (const u of users) this.wakeNow(u);
+    let budget = this.wakeBatch;
+    // Deleting the entry being visited is safe in a Set; users added meanwhile join the queue.
+    for (const u of this.pending) {
+      if (budget === 0) break;
+      this.pending.delete(u);
+      if (this.wakeNow(u)) budget--;
+    }
+    if (this.pending.size > 0) {
+      // An immediate queued from an immediate runs after the next poll phase: the I/O waiting now goes first.
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
   };
 
-  private wakeNow(userId: string): void {
+  /** True if anyone was waiting. */
+  private wakeNow(userId: string): boolean {
     const list = this.waiters.get(userId);
-    if (!list?.length) return;
+    if (!list?.length) return false;
     // wake() only settles a promise: nothing runs that could add to or remove from the list meanwhile.
     for (const w of list) w.wake();
     list.length = 0;
     this.parked--;
+    return true;
   }
 
   /** Call before computing a response, so a write during the computation is not missed. */

@@ -112,3 +112,26 @@ test('a user parks, is woken, and parks again many times: each round wakes only 
   assert.equal(await pLate, false);
   assert.equal(n.waitingUsers(), 0);
 });
+
+test('a wake of many users is spread over turns of the event loop, a batch a turn, and reaches everyone', async () => {
+  const clock = new ManualClock();
+  const n = new Notifier(clock, 3);
+  const users = Array.from({ length: 8 }, (_, i) => `@u${i}:x`);
+  const woken: string[] = [];
+  const done = users.map((u) => n.register(u).wait(60_000).then((v) => v && woken.push(u)));
+  // Someone with nothing parked costs no slot in a batch.
+  n.wakeAll(['@nobody:x', ...users]);
+  const turn = () => new Promise((r) => setImmediate(r));
+  await turn();
+  assert.deepEqual(woken, users.slice(0, 3), 'one batch in the first turn');
+  // I/O read between batches can park and be woken again in a later batch of the same wave.
+  const again = n.register('@u0:x').wait(60_000);
+  n.wake('@u0:x');
+  await turn();
+  assert.deepEqual(woken, users.slice(0, 6));
+  await turn();
+  await Promise.all(done);
+  assert.deepEqual(woken, users);
+  assert.equal(await again, true, 'the re-parked user is woken in the turn after');
+  assert.equal(n.waitingUsers(), 0);
+});
