@@ -184,7 +184,9 @@ const server = createServer({ keepAliveTimeout: 120_000 }, (req, res) => {
 server.headersTimeout = 0;
 server.requestTimeout = 0;
 server.maxRequestsPerSocket = 0;
-server.listen(0, '127.0.0.1', () => {
+// The same accept queue as presenced's default listen_backlog, so neither side's figures
+// hinge on Node's 511.
+server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   process.send?.({ port });

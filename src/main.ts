@@ -248,7 +248,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     deps,
     metrics,
     async listen() {
-      const address = await app.listen({ host: config.bind, port: config.port });
+      const address = await app.listen({ host: config.bind, port: config.port, backlog: config.listenBacklog });
       if (metrics && config.metrics.port !== null) metricsListener = await listenMetrics(metrics, config.metrics.bind ?? '127.0.0.1', config.metrics.port);
       return address;
     },

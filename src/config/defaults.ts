@@ -6,6 +6,7 @@ export function defaultConfig(dataDir = './data'): Config {
     serverName: 'localhost',
     bind: '127.0.0.1',
     port: 8008,
+    listenBacklog: 4096,
     publicBaseUrl: '',
     dataDir,
     database: { type: 'sqlite', path: join(dataDir, 'presenced.db'), synchronous: 'full' },

@@ -10,6 +10,10 @@ server_name: ${opts.serverName ?? 'localhost'}
 bind: 127.0.0.1
 port: 8008
 
+# Connections the kernel holds before presenced accepts them; Linux caps it at
+# net.core.somaxconn. A wave of clients reconnecting at once needs room here.
+listen_backlog: 4096
+
 # URL clients use to reach this server (defaults to http://<bind>:<port>).
 # public_baseurl: https://matrix.example.org
 

@@ -39,7 +39,7 @@ export const ENV_KEYS: Record<string, string> = {
  */
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': [
-    'server_name', 'bind', 'port', 'public_baseurl', 'data_dir', 'database', 'registration', 'log_level',
+    'server_name', 'bind', 'port', 'listen_backlog', 'public_baseurl', 'data_dir', 'database', 'registration', 'log_level',
     'limits', 'rate_limits', 'presence', 'redis', 'instance_name', 'metrics',
   ],
   // url and schema are accepted (and ignored) with type sqlite, path with type postgres.
@@ -96,6 +96,7 @@ export function buildConfig(raw: Raw): Config {
   if (raw.server_name !== undefined) c.serverName = str('server_name', raw.server_name, /^[A-Za-z0-9.\-[\]:]+$/, 'a server name such as example.org');
   if (raw.bind !== undefined) c.bind = str('bind', raw.bind);
   if (raw.port !== undefined) c.port = int('port', raw.port, 0, 65535);
+  if (raw.listen_backlog !== undefined) c.listenBacklog = int('listen_backlog', raw.listen_backlog, 1, 65535);
   if (raw.public_baseurl !== undefined) c.publicBaseUrl = str('public_baseurl', raw.public_baseurl, /^https?:\/\//, 'an http(s) URL');
   if (raw.registration !== undefined) c.registration = raw.registration === 'auto' ? 'auto' : bool('registration', raw.registration);
   if (raw.log_level !== undefined) c.logLevel = oneOf('log_level', raw.log_level, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const);

@@ -40,6 +40,8 @@ export interface Config {
   serverName: string;
   bind: string;
   port: number;
+  /** Connections the kernel queues before they are accepted (capped by net.core.somaxconn). */
+  listenBacklog: number;
   publicBaseUrl: string;
   dataDir: string;
   database: DatabaseConfig;

@@ -12,6 +12,7 @@ describe('config', () => {
     assert.equal(c.serverName, 'localhost');
     assert.equal(c.bind, '127.0.0.1');
     assert.equal(c.port, 8008);
+    assert.equal(c.listenBacklog, 4096);
     assert.deepEqual(c.database, { type: 'sqlite', path: join('./data', 'presenced.db'), synchronous: 'full' });
     assert.equal(c.presence.idleTimeoutMs, 300_000);
     assert.equal(c.presence.syncOnlineTimeoutMs, 30_000);
@@ -30,6 +31,8 @@ describe('config', () => {
     ['idle_timeout must exceed last_active_granularity', { presence: { idle_timeout: '30s', last_active_granularity: '60s' } }, /^presence\.idle_timeout: must be greater than presence\.last_active_granularity/],
     ['last_active_granularity must be > 0', { presence: { last_active_granularity: 0 } }, /^presence\.last_active_granularity: must be greater than 0/],
     ['port out of range', { port: 70000 }, /^port: expected an integer from 0 to 65535/],
+    ['listen_backlog of 0', { listen_backlog: 0 }, /^listen_backlog: expected an integer from 1 to 65535/],
+    ['listen_backlog not a number', { listen_backlog: 'big' }, /^listen_backlog: expected an integer/],
     ['unknown top-level key', { prescence: {} }, /^prescence: unknown key/],
     ['bad duration', { presence: { idle_timeout: 'soon' } }, /^presence\.idle_timeout: expected a duration/],
     ['bad boolean', { presence: { enabled: 'maybe' } }, /^presence\.enabled: expected true or false/],
@@ -133,6 +136,7 @@ describe('config', () => {
       server_name: 'example.org',
       bind: '0.0.0.0',
       port: 8448,
+      listen_backlog: 1024,
       public_baseurl: 'https://matrix.example.org',
       data_dir: '/var/lib/presenced',
       database: { type: 'postgres', path: '/ignored.db', synchronous: 'normal', url: 'postgres://u@h/db', schema: 'presenced' },
@@ -160,6 +164,7 @@ describe('config', () => {
     assert.deepEqual(c.database, { type: 'postgres', url: 'postgres://u@h/db', schema: 'presenced' });
     assert.deepEqual(c.redis, { url: 'redis://127.0.0.1:6379', prefix: 'pd' });
     assert.equal(c.instanceName, 'a-1');
+    assert.equal(c.listenBacklog, 1024);
     assert.deepEqual(c.limits, { maxBodyBytes: 2 * 1024 * 1024, maxDisplaynameLength: 100, maxSyncTimeoutMs: 60_000 });
     assert.deepEqual(c.rateLimits.presence, { perSecond: 7, burst: 8 });
     assert.deepEqual(c.presence, {
