@@ -99,6 +99,8 @@ interface InflightBuild {
   since: string | undefined;
   filterKey: string;
   fullState: boolean;
+  /** The positions it reads up to. */
+  to: StreamPositions;
   response: Promise<SyncResponse>;
 }
 
@@ -173,20 +175,24 @@ export class SyncService {
 
   private buildShared(req: SyncRequest, since: StreamPositions | null): Promise<SyncResponse> {
     // By user, then compared field by field: no key string to build and hash per /sync.
-    const same = this.inflight.get(req.userId)?.find((b) => b.deviceId === req.deviceId && b.since === req.since && b.filterKey === req.filterKey && b.fullState === req.fullState);
+    // Only a build that started after the latest write is shared: the caller registered its
+    // waiter just now, so a write the build missed would never wake it.
+    const same = this.inflight
+      .get(req.userId)
+      ?.find((b) => b.deviceId === req.deviceId && b.since === req.since && b.filterKey === req.filterKey && b.fullState === req.fullState && this.atHead(b.to));
     if (same) return same.response;
-    const build: InflightBuild = { deviceId: req.deviceId, since: req.since, filterKey: req.filterKey, fullState: req.fullState, response: this.build(req, since) };
+    const to = this.positions();
+    // A token from the future (another instance, a restored backup) must not make ranges negative.
+    if (since) raisePositions(to, since);
+    const build: InflightBuild = { deviceId: req.deviceId, since: req.since, filterKey: req.filterKey, fullState: req.fullState, to, response: this.build(req, since, to) };
     addToListMap(this.inflight, req.userId, build);
     const done = () => removeFromListMap(this.inflight, req.userId, build);
     build.response.then(done, done);
     return build.response;
   }
 
-  private async build(req: SyncRequest, since: StreamPositions | null): Promise<SyncResponse> {
+  private async build(req: SyncRequest, since: StreamPositions | null, to: StreamPositions): Promise<SyncResponse> {
     const startedAt = this.observer ? performance.now() : 0;
-    const to = this.positions();
-    // A token from the future (another instance, a restored backup) must not make ranges negative.
-    if (since) raisePositions(to, since);
     const response = emptyResponse();
     const ctx: SyncContext = {
       userId: req.userId,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../../src/common/clock.js';
-import { Notifier, SyncService, type SyncRequest } from '../../../src/sync/index.js';
+import { encodeSyncToken, Notifier, SyncService, zeroPositions, type SyncRequest, type SyncResponse } from '../../../src/sync/index.js';
 import type { StreamProvider, SyncContext } from '../../../src/sync/streams/types.js';
 
 /** A rooms stream that counts its builds and finishes each one when told to. */
@@ -63,4 +63,44 @@ test('a build that fails is not shared with later requests', async () => {
   const res = await sync.sync(base);
   assert.equal(calls, 2);
   assert.match(res.next_batch, /^s1_/);
+});
+
+test('a /sync arriving after a write does not share a build that started before it (the write would never wake it)', async () => {
+  let rooms = 1;
+  let presence = 1;
+  const gates: (() => void)[] = [];
+  const roomsStream: StreamProvider = {
+    stream: 'rooms',
+    position: () => rooms,
+    fill: (ctx) => {
+      if (ctx.since && ctx.since.rooms < ctx.to.rooms) ctx.response.account_data.events.push({ type: 'x.new', content: { to: ctx.to.rooms } });
+      return new Promise((resolve) => gates.push(resolve));
+    },
+  };
+  const presenceStream: StreamProvider = { stream: 'presence', position: () => presence, fill: () => undefined };
+  const clock = new ManualClock();
+  const notifier = new Notifier(clock);
+  const sync = new SyncService([roomsStream, presenceStream], notifier, clock);
+  const since = encodeSyncToken({ ...zeroPositions(), rooms: 1, presence: 1 });
+  const req: SyncRequest = { ...base, since, timeoutMs: 30_000 };
+  const turn = () => new Promise((r) => setImmediate(r));
+
+  // Something the filter leaves out moved: the first long-poll builds, and finds nothing.
+  presence = 2;
+  const first = sync.sync(req);
+  await turn();
+  // A write lands and its wake-up goes out while that build is still reading.
+  rooms = 2;
+  notifier.wake(base.userId);
+  await turn();
+  // The client's retry of the same request comes after the wake-up.
+  const second = sync.sync(req);
+  while (gates.length) {
+    for (const g of gates.splice(0)) g();
+    await turn();
+  }
+  const got = await Promise.race([second, turn().then(() => 'still parked' as const)]);
+  assert.notEqual(got, 'still parked', 'the retry must see the write, not wait out its timeout');
+  assert.deepEqual((got as SyncResponse).account_data.events.map((e) => e.type), ['x.new']);
+  assert.deepEqual((await first).account_data.events.map((e) => e.type), ['x.new'], 'the first, woken, built again and saw it');
 });
