@@ -20,7 +20,7 @@ import { RedisRateLimiter } from './http/redisRateLimit.js';
 import type { RateLimiter } from './http/rateLimit.js';
 import type { RateLimit } from './config/index.js';
 import {
-  AccountDataStream, Notifier, PresenceStream, ReceiptsStream, RoomsStream, SyncFeeds, SyncService, ToDeviceStream, TypingStream, type Waiter,
+  AccountDataStream, BuildGate, Notifier, PresenceStream, ReceiptsStream, RoomsStream, SyncFeeds, SyncService, ToDeviceStream, TypingStream, type Waiter,
 } from './sync/index.js';
 import { UiaSessions, UsersService } from './users/index.js';
 import { listenMetrics, metricsRoute, ServerMetrics, type MetricsListener } from './metrics/index.js';
@@ -154,6 +154,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
       syncEnded: (userId, deviceId, setPresence) => presence.apply(userId, { kind: 'syncEnded', deviceId, setPresence }),
     },
     metrics?.sync,
+    new BuildGate({ maxActive: config.database.type === 'sqlite' ? 4 : 32 }),
   );
 
   rooms.listen({

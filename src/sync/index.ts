@@ -1,4 +1,5 @@
 export { Notifier, type Waiter } from './notifier.js';
+export { BuildGate, type BuildGateOptions } from './buildGate.js';
 export { ClientGone, SyncService, type SyncRequest, type SetPresence, type SyncPresenceHooks } from './service.js';
 export type { StreamProvider, SyncContext, SyncResponse } from './streams/types.js';
 export { RoomsStream } from './streams/rooms.js';

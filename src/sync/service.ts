@@ -3,6 +3,7 @@ import { addToListMap, removeFromListMap } from '../common/listMap.js';
 import type { Filter } from './filter.js';
 import type { Notifier } from './notifier.js';
 import type { StreamProvider, SyncContext, SyncResponse, JoinedRoomSync } from './streams/types.js';
+import { BuildGate } from './buildGate.js';
 import { decodeSyncToken, encodeSyncToken, raisePositions, zeroPositions, type StreamPositions } from './token.js';
 
 export type SetPresence = 'online' | 'unavailable' | 'offline';
@@ -94,14 +95,22 @@ function isEmpty(r: SyncResponse): boolean {
 }
 
 /** A response being built, shared by identical requests that arrive meanwhile. */
-interface InflightBuild {
-  deviceId: string;
-  since: string | undefined;
-  filterKey: string;
-  fullState: boolean;
-  /** The positions it reads up to. */
-  to: StreamPositions;
-  response: Promise<SyncResponse>;
+class InflightBuild {
+  /** The positions it reads up to, read when it leaves the gate. */
+  to: StreamPositions = zeroPositions();
+  /** False while it waits in the gate: it will read positions no older than any request's. */
+  started = false;
+  readonly response: Promise<SyncResponse>;
+
+  constructor(
+    readonly deviceId: string,
+    readonly since: string | undefined,
+    readonly filterKey: string,
+    readonly fullState: boolean,
+    run: (b: InflightBuild) => Promise<SyncResponse>,
+  ) {
+    this.response = run(this);
+  }
 }
 
 /**
@@ -117,6 +126,7 @@ export class SyncService {
     private readonly clock: Clock,
     private readonly presence?: SyncPresenceHooks,
     private readonly observer?: SyncObserver,
+    private readonly gate: BuildGate = new BuildGate(),
   ) {}
 
   positions(): StreamPositions {
@@ -179,12 +189,18 @@ export class SyncService {
     // waiter just now, so a write the build missed would never wake it.
     const same = this.inflight
       .get(req.userId)
-      ?.find((b) => b.deviceId === req.deviceId && b.since === req.since && b.filterKey === req.filterKey && b.fullState === req.fullState && this.atHead(b.to));
+      ?.find((b) => b.deviceId === req.deviceId && b.since === req.since && b.filterKey === req.filterKey && b.fullState === req.fullState && (!b.started || this.atHead(b.to)));
     if (same) return same.response;
-    const to = this.positions();
-    // A token from the future (another instance, a restored backup) must not make ranges negative.
-    if (since) raisePositions(to, since);
-    const build: InflightBuild = { deviceId: req.deviceId, since: req.since, filterKey: req.filterKey, fullState: req.fullState, to, response: this.build(req, since, to) };
+    const build = new InflightBuild(req.deviceId, req.since, req.filterKey, req.fullState, (b) =>
+      this.gate.run(() => {
+        // Read at the start, not at arrival: what was written while it waited goes in too.
+        b.to = this.positions();
+        b.started = true;
+        // A token from the future (another instance, a restored backup) must not make ranges negative.
+        if (since) raisePositions(b.to, since);
+        return this.build(req, since, b.to);
+      }),
+    );
     addToListMap(this.inflight, req.userId, build);
     const done = () => removeFromListMap(this.inflight, req.userId, build);
     build.response.then(done, done);

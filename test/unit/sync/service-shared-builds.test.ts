@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ManualClock } from '../../../src/common/clock.js';
 import { encodeSyncToken, Notifier, SyncService, zeroPositions, type SyncRequest, type SyncResponse } from '../../../src/sync/index.js';
 import type { StreamProvider, SyncContext } from '../../../src/sync/streams/types.js';
+import { BuildGate } from '../../../src/sync/buildGate.js';
 
 /** A rooms stream that counts its builds and finishes each one when told to. */
 class GatedStream implements StreamProvider {
@@ -26,7 +27,9 @@ const base: SyncRequest = { userId: '@a:x', deviceId: 'D1', filter: {}, filterKe
 
 test('identical concurrent /syncs share one build; any difference in device, token, filter or full_state builds its own', async () => {
   const stream = new GatedStream();
-  const sync = new SyncService([stream], new Notifier(new ManualClock()), new ManualClock());
+  // Room for all six builds at once: what is compared here is sharing, not the gate's limit.
+  const gate = new BuildGate({ maxActive: 16 });
+  const sync = new SyncService([stream], new Notifier(new ManualClock()), new ManualClock(), undefined, undefined, gate);
   const variants: SyncRequest[] = [
     base,
     { ...base },
@@ -103,4 +106,38 @@ test('a /sync arriving after a write does not share a build that started before 
   assert.notEqual(got, 'still parked', 'the retry must see the write, not wait out its timeout');
   assert.deepEqual((got as SyncResponse).account_data.events.map((e) => e.type), ['x.new']);
   assert.deepEqual((await first).account_data.events.map((e) => e.type), ['x.new'], 'the first, woken, built again and saw it');
+});
+
+test('a build kept waiting in the gate reads positions when it starts, and identical requests meanwhile share it', async () => {
+  let rooms = 1;
+  let builds = 0;
+  const roomsStream: StreamProvider = {
+    stream: 'rooms',
+    position: () => rooms,
+    fill: (ctx) => {
+      builds++;
+      ctx.response.account_data.events.push({ type: 'x.upto', content: { to: ctx.to.rooms } });
+    },
+  };
+  // Each reading of the gate's clock moves it 100 ms: after one build the turn is spent.
+  let t = 0;
+  const turns: (() => void)[] = [];
+  const gate = new BuildGate({ sliceMs: 10, now: () => (t += 100), nextTurn: (fn) => void turns.push(fn) });
+  const clock = new ManualClock();
+  const sync = new SyncService([roomsStream], new Notifier(clock), clock, undefined, undefined, gate);
+  const other = sync.sync({ ...base, deviceId: 'D0' });
+  await other;
+  assert.equal(builds, 1);
+
+  const first = sync.sync(base);
+  const second = sync.sync(base);
+  assert.equal(gate.waiting(), 1, 'the turn is spent: the build waits for the next one');
+  // A write lands while it waits: the answer, built later, includes it.
+  rooms = 5;
+  for (const fn of turns.splice(0)) fn();
+  const [a, b] = await Promise.all([first, second]);
+  assert.equal(builds, 2, 'the two identical requests shared one build');
+  assert.deepEqual(a.account_data.events, [{ type: 'x.upto', content: { to: 5 } }]);
+  assert.equal(a, b);
+  assert.match(a.next_batch, /^s5_/);
 });
