@@ -33,7 +33,7 @@ export function signingKeyFromSeed(keyId: string, seed: Buffer): SigningKey {
   const [alg, version] = splitKeyId(keyId);
   if (alg !== ALGORITHM || !VERSION_RE.test(version)) throw new TypeError(`bad signing key id: ${keyId}`);
   if (seed.length !== 32) throw new TypeError('an ed25519 seed is 32 bytes');
-  const spki = createPublicKey(privateKeyOf(seed)).export({ format: 'der', type: 'spki' });
+  const spki = createPublicKey(parsePrivateKey(seed)).export({ format: 'der', type: 'spki' });
   return { keyId, seed: Buffer.from(seed), publicKey: encodeBase64(spki.subarray(SPKI_PREFIX.length)) };
 }
 
@@ -92,7 +92,7 @@ export function parseKeyFile(text: string, source = 'signing key file'): Signing
  */
 export function signJson<T extends object>(obj: T, serverName: string, key: SigningKey): T & { signatures: Signatures } {
   const { signatures, unsigned, ...rest } = obj as Record<string, unknown>;
-  const signature = sign(null, Buffer.from(canonicalJson(rest), 'utf8'), privateKeyOf(key.seed));
+  const signature = sign(null, Buffer.from(canonicalJson(rest), 'utf8'), privateKeyOf(key));
   const merged = cloneSignatures(signatures);
   merged[serverName] = { ...merged[serverName], [key.keyId]: encodeBase64(signature) };
   const out: Record<string, unknown> = { ...rest, signatures: merged };
@@ -121,7 +121,16 @@ export function verifyJsonSignature(obj: unknown, serverName: string, keyId: str
   }
 }
 
-function privateKeyOf(seed: Buffer): KeyObject {
+/** Parsing the key costs more than the signature itself; every event and request is signed with one key. */
+const privateKeys = new WeakMap<SigningKey, KeyObject>();
+
+function privateKeyOf(key: SigningKey): KeyObject {
+  let k = privateKeys.get(key);
+  if (!k) privateKeys.set(key, (k = parsePrivateKey(key.seed)));
+  return k;
+}
+
+function parsePrivateKey(seed: Buffer): KeyObject {
   return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
 }
 
