@@ -58,8 +58,12 @@ export class MembershipIndex {
   sharesRoom(a: string, b: string): boolean {
     const ra = this.roomsOf(a);
     const rb = this.roomsOf(b);
-    const [small, big] = ra.size <= rb.size ? [ra, rb] : [rb, ra];
-    for (const r of small) if (big.has(r)) return true;
+    // Called for every change a woken /sync reads: no pair array, just two branches.
+    if (ra.size <= rb.size) {
+      for (const r of ra) if (rb.has(r)) return true;
+    } else {
+      for (const r of rb) if (ra.has(r)) return true;
+    }
     return false;
   }
 
