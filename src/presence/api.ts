@@ -1,5 +1,6 @@
 import type { PresenceConfig } from '../config/index.js';
 import type { ChangeLog } from './changeLog.js';
+import type { Inboxes } from './inbox.js';
 import type { Visibility } from './visibility.js';
 import type { PresenceInput, UserPresence } from './types.js';
 
@@ -20,6 +21,8 @@ export interface Presence {
   stateOf(userId: string): UserPresence | undefined;
   /** Who may see whose presence. */
   readonly visibility: Visibility;
+  /** Each syncing viewer's own changes, where this implementation records them (inbox.ts). */
+  readonly inboxes?: Inboxes;
   /** Every user's state held in memory (read by metrics at scrape time). */
   states(): IterableIterator<UserPresence>;
   position(): number;

@@ -1,6 +1,7 @@
 import type { Clock } from '../common/clock.js';
 import type { PresenceConfig } from '../config/index.js';
 import { ChangeLog, type NewEntry } from './changeLog.js';
+import { Inboxes } from './inbox.js';
 import { Visibility } from './visibility.js';
 import { step } from './machine.js';
 import { isUncountedSync } from './rules.js';
@@ -58,6 +59,7 @@ export class PresenceService implements Presence {
   private mark = 0;
   private markWrite: Promise<void> = Promise.resolve();
   readonly visibility: Visibility;
+  readonly inboxes = new Inboxes();
 
   constructor(
     readonly cfg: PresenceConfig,
@@ -158,6 +160,7 @@ export class PresenceService implements Presence {
 
   private publish(entry: NewEntry, audience: Iterable<string>): void {
     const pos = this.log.append(entry);
+    if (entry.scope === 'all') this.inboxes.record(pos, entry.userId, audience);
     if (pos >= this.mark - MARK_STEP / 2) void this.raiseMark();
     this.waker.wakeAll(audience);
     this.opts.observer?.published(entry.userId, pos);

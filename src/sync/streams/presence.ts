@@ -2,6 +2,7 @@ import type { JsonObject } from '../../common/events.js';
 import { viewFor } from '../../presence/view.js';
 import type { Presence } from '../../presence/api.js';
 import type { LogEntry } from '../../presence/changeLog.js';
+import type { Inboxes } from '../../presence/inbox.js';
 import { presenceFilterAllows, presenceLimit } from '../filter.js';
 import type { StreamProvider, SyncContext } from './types.js';
 
@@ -22,9 +23,12 @@ export class PresenceStream implements StreamProvider {
 
   /** Up to this many changes since a token are always read from the log (tests raise it to compare the two ways). */
   private readonly shortRange: number;
+  /** Read viewers' inboxes where the presence service keeps them (tests turn it off to compare). */
+  private readonly useInboxes: boolean;
 
-  constructor(private readonly presence: Presence, private readonly profiles: ProfileCache, opts: { shortRange?: number } = {}) {
+  constructor(private readonly presence: Presence, private readonly profiles: ProfileCache, opts: { shortRange?: number; inboxes?: boolean } = {}) {
     this.shortRange = opts.shortRange ?? SHORT_RANGE;
+    this.useInboxes = opts.inboxes ?? true;
   }
 
   position(): number {
@@ -40,15 +44,18 @@ export class PresenceStream implements StreamProvider {
     const snapshot = since === undefined || ctx.fullState || !log.covers(since);
     // Introduced users (a snapshot, or members met through a join) are left out when offline.
     const users = new Map<string, { introduced: boolean }>();
+    const inboxes = this.useInboxes ? this.presence.inboxes : undefined;
     if (snapshot) {
       for (const u of this.presence.visibility.visibleTo(viewer)) users.set(u, { introduced: true });
-    } else if (!this.changedAmongAudience(ctx, since, users)) {
+    } else if (!(inboxes && this.fromInbox(inboxes, ctx, since, users)) && !this.changedAmongAudience(ctx, since, users)) {
       for (const e of log.between(since, ctx.to.presence)) {
         if (e.scope === 'all') {
           if (this.presence.visibility.canSee(viewer, e.userId)) users.set(e.userId, { introduced: false });
         } else this.rareEntry(viewer, e, users);
       }
     }
+    // From here on every change is recorded for this viewer: the next /sync reads its inbox.
+    inboxes?.open(viewer, this.presence.position());
     const limit = presenceLimit(filter) ?? Number.MAX_SAFE_INTEGER;
     const events: JsonObject[] = [];
     const lookups: Promise<void>[] = [];
@@ -73,6 +80,21 @@ export class PresenceStream implements StreamProvider {
     return Promise.all(lookups).then(() => {
       ctx.response.presence.events.push(...events);
     });
+  }
+
+  /**
+   * The changes published to the viewer since the token, still visible to them now; and
+   * the rare entries (own view, joins), which are not in inboxes. False when the inbox does
+   * not reach back to the token.
+   */
+  private fromInbox(inboxes: Inboxes, ctx: SyncContext, since: number, users: Map<string, { introduced: boolean }>): boolean {
+    const senders = inboxes.read(ctx.userId, since, ctx.to.presence);
+    if (senders === null) return false;
+    const vis = this.presence.visibility;
+    // Visible when published, but the viewer or the sender may have left the room since.
+    for (const u of senders) if (!users.has(u) && vis.canSee(ctx.userId, u)) users.set(u, { introduced: false });
+    for (const e of this.presence.changeLog().rareBetween(since, ctx.to.presence)) this.rareEntry(ctx.userId, e, users);
+    return true;
   }
 
   /**

@@ -719,3 +719,78 @@ describe('presence stream: a reader far behind', () => {
     });
   }
 });
+
+describe('presence stream: reading a viewer\'s inbox', () => {
+  const USERS = Array.from({ length: 12 }, (_, i) => `@u${i}:x`);
+  const ROOMS = ['!a:x', '!b:x', '!c:x'];
+  const scanOnly = (w: World) =>
+    Object.assign(Object.create(w) as World, {
+      stream: new PresenceStream(w.service, (u) => ({ displayname: displayname(u), avatar_url: null }), { shortRange: Number.MAX_SAFE_INTEGER, inboxes: false }),
+    });
+  const bySender = (evs: JsonObject[]) => Object.fromEntries(evs.map((e) => [e.sender as string, e.content]));
+
+  for (const seed of [1, 2, 3]) {
+    test(`gives the same answer as testing every change for visibility (seed ${seed})`, async () => {
+      const w = new World({}, 'sync');
+      for (const [i, u] of USERS.entries()) w.join(ROOMS[i % ROOMS.length], u);
+      w.join(ROOMS[0], USERS[1], USERS[5]);
+      const since = w.position();
+      // Each viewer's first /sync opens their inbox.
+      for (const v of USERS) await sync(w, v, since);
+      let x = seed;
+      for (let i = 0; i < 60; i++) {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        const u = USERS[(x >>> 8) % USERS.length];
+        if ((x >>> 4) % 5 === 0) w.appearOffline(u, ((x >>> 12) & 1) === 0);
+        else w.put(u, (['online', 'unavailable', 'offline'] as const)[(x >>> 16) % 3], `s${i}`);
+      }
+      let compared = 0;
+      for (const viewer of USERS) {
+        assert.notEqual(w.service.inboxes.read(viewer, since, w.position()), null, 'the inbox path is the one taken');
+        const fromInbox = (await sync(w, viewer, since)).events;
+        const scanned = (await sync(scanOnly(w), viewer, since)).events;
+        assert.deepEqual(bySender(fromInbox), bySender(scanned), `viewer ${viewer}`);
+        compared += scanned.length;
+      }
+      assert.ok(compared > 0, 'there were changes to compare');
+    });
+  }
+
+  test('a change published while both shared a room is not shown once one of them has left', async () => {
+    const w = new World({}, 'sync');
+    w.join(ROOM, V, A, B);
+    const since = w.position();
+    await sync(w, V, since);
+    w.put(A, 'online', 'then left');
+    w.put(B, 'online', 'stayed');
+    w.leave(ROOM, A);
+    assert.deepEqual(w.service.inboxes.read(V, since, w.position()), [A, B]);
+    const got = (await sync(w, V, since)).events.map((e) => e.sender);
+    assert.deepEqual(got, [B]);
+  });
+
+  test('someone who comes to share a room within the range is introduced by the join', async () => {
+    const w = new World({}, 'sync');
+    w.join(ROOM, V);
+    w.join(OTHER, C);
+    const since = w.position();
+    await sync(w, V, since);
+    w.put(C, 'online', 'before we met');
+    w.join(ROOM, C);
+    assert.deepEqual(w.service.inboxes.read(V, since, w.position()), [], 'the change was not owed to V when made');
+    const got = Object.fromEntries((await sync(w, V, since)).events.map((e) => [e.sender as string, shown(e.content as JsonObject)]));
+    assert.deepEqual(got, { [C]: online('before we met') });
+  });
+
+  test('a token older than what the inbox kept reads the change log instead, with the same answer', async () => {
+    const w = new World({}, 'sync');
+    w.join(ROOM, V, A, B);
+    const since = w.position();
+    await sync(w, V, since);
+    for (let i = 0; i < 300; i++) w.put(i % 2 ? A : B, 'online', `n${i}`);
+    assert.equal(w.service.inboxes.read(V, since, w.position()), null, 'the inbox dropped its oldest entries');
+    const got = (await sync(w, V, since)).events;
+    assert.deepEqual(bySender(got), bySender((await sync(scanOnly(w), V, since)).events));
+    assert.deepEqual(Object.fromEntries(got.map((e) => [e.sender as string, shown(e.content as JsonObject)])), { [A]: online('n299'), [B]: online('n298') });
+  });
+});
