@@ -96,10 +96,11 @@ function isEmpty(r: SyncResponse): boolean {
 
 /** A response being built, shared by identical requests that arrive meanwhile. */
 class InflightBuild {
-  /** The positions it reads up to, read when it leaves the gate. */
-  to: StreamPositions = zeroPositions();
-  /** False while it waits in the gate: it will read positions no older than any request's. */
-  started = false;
+  /**
+   * The positions it reads up to, read when it leaves the gate; null while it waits there,
+   * when it will read positions no older than any request's.
+   */
+  to: StreamPositions | null = null;
   readonly response: Promise<SyncResponse>;
 
   constructor(
@@ -189,16 +190,15 @@ export class SyncService {
     // waiter just now, so a write the build missed would never wake it.
     const same = this.inflight
       .get(req.userId)
-      ?.find((b) => b.deviceId === req.deviceId && b.since === req.since && b.filterKey === req.filterKey && b.fullState === req.fullState && (!b.started || this.atHead(b.to)));
+      ?.find((b) => b.deviceId === req.deviceId && b.since === req.since && b.filterKey === req.filterKey && b.fullState === req.fullState && (b.to === null || this.atHead(b.to)));
     if (same) return same.response;
     const build = new InflightBuild(req.deviceId, req.since, req.filterKey, req.fullState, (b) =>
       this.gate.run(() => {
         // Read at the start, not at arrival: what was written while it waited goes in too.
-        b.to = this.positions();
-        b.started = true;
+        const to = (b.to = this.positions());
         // A token from the future (another instance, a restored backup) must not make ranges negative.
-        if (since) raisePositions(b.to, since);
-        return this.build(req, since, b.to);
+        if (since) raisePositions(to, since);
+        return this.build(req, since, to);
       }),
     );
     addToListMap(this.inflight, req.userId, build);
