@@ -35,6 +35,9 @@ async function onMessage(msg: ParentMsg): Promise<void> {
     case 'measure':
       group?.measure();
       return;
+    case 'refused':
+      for (let i = 0; i < msg.senders.length; i++) group?.refuse(msg.senders[i], msg.ks[i]);
+      return;
     case 'stop': {
       clearInterval(flusher);
       if (!group) {

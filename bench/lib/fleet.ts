@@ -115,8 +115,30 @@ export class Fleet {
     for (const c of this.children) c.proc.send({ type: 'measure' } satisfies ParentMsg);
   }
 
+  /**
+   * Tells every child that the server refused update k of sender, so that no observer
+   * counts it as coalesced. Sent in batches, once per turn; IPC keeps them ahead of `stop`.
+   */
+  readonly refuse = (sender: number, k: number): void => {
+    this.refusedSenders.push(sender);
+    this.refusedKs.push(k);
+    if (this.refusedSenders.length === 1) setImmediate(() => this.sendRefused());
+  };
+
+  private refusedSenders: number[] = [];
+  private refusedKs: number[] = [];
+
+  private sendRefused(): void {
+    if (this.refusedSenders.length === 0) return;
+    const msg: ParentMsg = { type: 'refused', senders: this.refusedSenders, ks: this.refusedKs };
+    this.refusedSenders = [];
+    this.refusedKs = [];
+    for (const c of this.children) if (c.proc.connected) c.proc.send(msg);
+  }
+
   /** Stops every child and returns their final counters. */
   async stop(): Promise<ChildStats> {
+    this.sendRefused();
     for (const c of this.children) {
       if (c.proc.connected) c.proc.send({ type: 'stop' } satisfies ParentMsg);
     }

@@ -7,7 +7,7 @@ import type { MixDescription } from './roomMix.js';
 import { ProcSampler, type ServerCost } from './proc.js';
 import type { ChildStats } from './protocol.js';
 import { SampleRecorder, nowMs, type Summary } from './stats.js';
-import { missingOf } from './tags.js';
+import { makeTag, missingOf, type Tag } from './tags.js';
 
 export interface Figures {
   /** Measured window: load plus drain, seconds. */
@@ -108,13 +108,18 @@ export class Measurement {
     this.errorsByStatus[key] = (this.errorsByStatus[key] ?? 0) + 1;
   }
 
+  /** Told of each update the server answered with an error status (Fleet.refuse). */
+  onRefused?: (sender: number, k: number) => void;
+
   /** PUTs one tagged presence; `audience` observers are owed it if the server accepts it. */
-  async putPresence(hs: Homeserver, acc: Account, presence: string, tag: string, seq: number, audience: number): Promise<void> {
+  async putPresence(hs: Homeserver, acc: Account, presence: string, run: string, tag: Tag, audience: number): Promise<void> {
+    // Queued behind its sender's previous PUT (population) past the end: never sent.
+    if (this.ended) return;
     const t = nowMs();
-    this.sentAt[seq] = t;
+    this.sentAt[tag.seq] = t;
     this.inFlight++;
     try {
-      const r = await hs.putPresence(acc, presence, tag);
+      const r = await hs.putPresence(acc, presence, makeTag(run, tag));
       if (this.ended) return;
       if (r.status >= 200 && r.status < 300) {
         this.updatesOk++;
@@ -123,6 +128,9 @@ export class Measurement {
       } else {
         this.updateErrors++;
         this.countError(`put_${r.status}`);
+        // An answered refusal (a 429, say) was not applied. A network error may have been,
+        // so it is left out: if it shows up, it counts as delivered.
+        this.onRefused?.(tag.sender, tag.k);
       }
     } catch (e) {
       if (this.ended) return;

@@ -38,6 +38,8 @@ export interface ChildStats {
 export type ParentMsg =
   | ({ type: 'init'; users: SyncerSpec[] } & SyncerConfig)
   | { type: 'measure' }
+  /** Updates the server refused: senders[i]'s ordinal ks[i] was never owed to anyone. */
+  | { type: 'refused'; senders: number[]; ks: number[] }
   | { type: 'stop' };
 
 export type ChildMsg =

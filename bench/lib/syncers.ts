@@ -97,6 +97,11 @@ export class SyncerGroup {
     this.loops.push(this.loop(s));
   }
 
+  /** The server refused this update of sender: observers were never owed it. */
+  refuse(sender: number, k: number): void {
+    this.tracker.refuse(sender, k);
+  }
+
   /** Counters restart here: what comes before is setup. */
   measure(): void {
     this.cpuBase = process.cpuUsage();

@@ -111,6 +111,11 @@ interface PairState {
 export class DeliveryTracker {
   readonly counts: DeliveryCounts = emptyCounts();
   private readonly pairs = new Map<number, Map<number, PairState>>();
+  /**
+   * Per sender, the ordinals the server refused (sorted): they were never owed, so an
+   * observer skipping over one has not coalesced it.
+   */
+  private readonly refused = new Map<number, number[]>();
 
   see(observer: number, sender: number, k: number): boolean {
     let bySender = this.pairs.get(observer);
@@ -119,7 +124,7 @@ export class DeliveryTracker {
     if (!st) bySender.set(sender, (st = { lastK: 0 }));
     if (k > st.lastK) {
       this.counts.delivered++;
-      this.counts.coalesced += k - st.lastK - 1;
+      this.counts.coalesced += k - st.lastK - 1 - this.refusedBetween(sender, st.lastK, k);
       st.lastK = k;
       return true;
     }
@@ -133,11 +138,66 @@ export class DeliveryTracker {
       return false;
     }
     st.late.add(k);
-    this.counts.coalesced--;
+    // A refused update that shows up anyway was not counted as coalesced when skipped.
+    if (!this.isRefused(sender, k)) this.counts.coalesced--;
     this.counts.delivered++;
     this.counts.reordered++;
     return true;
   }
+
+  /**
+   * The server refused update k of sender (an error status): observers that already
+   * skipped over it counted it as coalesced, which it was not.
+   */
+  refuse(sender: number, k: number): void {
+    let list = this.refused.get(sender);
+    if (!list) this.refused.set(sender, (list = []));
+    const at = upperBound(list, k);
+    if (list[at - 1] === k) return;
+    list.splice(at, 0, k);
+    for (const bySender of this.pairs.values()) {
+      const st = bySender.get(sender);
+      if (st && st.lastK > k && !st.late?.has(k)) this.counts.coalesced--;
+    }
+  }
+
+  /** Refused ordinals of sender strictly between lo and hi. */
+  private refusedBetween(sender: number, lo: number, hi: number): number {
+    const list = this.refused.get(sender);
+    if (!list || hi - lo <= 1) return 0;
+    return lowerBound(list, hi) - upperBound(list, lo);
+  }
+
+  private isRefused(sender: number, k: number): boolean {
+    const list = this.refused.get(sender);
+    if (!list) return false;
+    const at = lowerBound(list, k);
+    return list[at] === k;
+  }
+}
+
+/** First index whose value is >= x. */
+function lowerBound(a: number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose value is > x. */
+function upperBound(a: number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export function addCounts(into: DeliveryCounts, c: DeliveryCounts): DeliveryCounts {

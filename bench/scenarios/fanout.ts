@@ -10,7 +10,8 @@ import { Fleet } from '../lib/fleet.js';
 import { Homeserver, forEachLimit, type Account } from '../lib/hs.js';
 import { Measurement, type RunResult } from '../lib/measure.js';
 import { nowMs } from '../lib/stats.js';
-import { makeTag, newRunId, warmTag } from '../lib/tags.js';
+import { newRunId, warmTag } from '../lib/tags.js';
+import { runWriter } from '../lib/writer.js';
 import { canSpreadSources, type Log, type Prepared, type Target } from './types.js';
 
 /**
@@ -24,8 +25,6 @@ export const PRESENCE_ONLY_FILTER = JSON.stringify({
   presence: { types: ['m.presence'] },
 });
 
-/** Most PUTs in flight in paced mode; beyond that the server is not keeping up anyway. */
-const MAX_IN_FLIGHT = 256;
 const WRITER = 0;
 
 export async function prepareFanout(t: Target, o: BenchOptions, log: Log): Promise<Prepared> {
@@ -70,6 +69,7 @@ export async function prepareFanout(t: Target, o: BenchOptions, log: Log): Promi
           log,
         },
       );
+      m.onRefused = fleet.refuse;
       try {
         await warmUp(hs, fleet, writer, run, n, m, log);
         fleet.measure();
@@ -103,27 +103,10 @@ async function warmUp(hs: Homeserver, fleet: Fleet, writer: Account, run: string
   }
 }
 
-async function write(hs: Homeserver, writer: Account, run: string, n: number, o: BenchOptions, m: Measurement): Promise<void> {
-  const end = nowMs() + o.duration * 1000;
-  const put = (seq: number) => m.putPresence(hs, writer, 'online', makeTag(run, { sender: WRITER, k: seq, seq }), seq, n);
-  if (o.rate <= 0) {
-    // Back to back: the next PUT starts when the previous one is answered, or the time is up.
-    const deadline = sleep(Math.max(0, end - nowMs()));
-    while (nowMs() < end && m.sentCount < o.count) await Promise.race([put(m.seq()), deadline]);
-    return;
-  }
-  const interval = 1000 / o.rate;
-  const start = nowMs();
-  const pending = new Set<Promise<void>>();
-  for (let i = 0; i < o.count; i++) {
-    const wait = start + i * interval - nowMs();
-    if (wait > 1) await sleep(wait);
-    if (nowMs() >= end) break;
-    if (m.inFlight >= MAX_IN_FLIGHT) await Promise.race([...pending, sleep(Math.max(0, end - nowMs()))]);
-    if (m.inFlight >= MAX_IN_FLIGHT) break;
-    const p = put(m.seq());
-    pending.add(p);
-    void p.finally(() => pending.delete(p));
-  }
-  // PUTs still in flight are left to the drain, which is bounded.
+function write(hs: Homeserver, writer: Account, run: string, n: number, o: BenchOptions, m: Measurement): Promise<number> {
+  const put = () => {
+    const seq = m.seq();
+    return m.putPresence(hs, writer, 'online', run, { sender: WRITER, k: seq, seq }, n);
+  };
+  return runWriter({ rate: o.rate, durationMs: o.duration * 1000, count: o.count }, put);
 }

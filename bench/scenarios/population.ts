@@ -12,7 +12,8 @@ import { Homeserver, forEachLimit, type Account } from '../lib/hs.js';
 import { Measurement, type RunResult } from '../lib/measure.js';
 import { DEFAULT_MIX, audienceSizes, describeMix, generateRoomMix, seededRandom, type MixRoom } from '../lib/roomMix.js';
 import { nowMs } from '../lib/stats.js';
-import { makeTag, newRunId } from '../lib/tags.js';
+import { newRunId } from '../lib/tags.js';
+import { PerKeyQueue } from '../lib/writer.js';
 import { canSpreadSources, type Log, type Prepared, type Target } from './types.js';
 
 /** What a light real client asks for: a few timeline events, lazy-loaded members, presence. */
@@ -89,6 +90,7 @@ export async function preparePopulation(t: Target, o: BenchOptions, log: Log): P
           log,
         },
       );
+      m.onRefused = fleet.refuse;
       try {
         // Everyone just came online: let that wave pass before measuring.
         await settle(fleet, u, o.syncTimeoutMs, log);
@@ -153,6 +155,7 @@ async function drive(hs: Homeserver, accounts: Account[], audience: Int32Array, 
   let nextMsg = start + msgEvery * rand();
   let msgs = 0;
   const pending = new Set<Promise<void>>();
+  const putting = new PerKeyQueue<number>();
   const track = (p: Promise<void>) => {
     pending.add(p);
     void p.finally(() => pending.delete(p));
@@ -170,9 +173,9 @@ async function drive(hs: Homeserver, accounts: Account[], audience: Int32Array, 
       // Idle users come back; online users go idle or change their status message.
       const presence = idle[who] ? 'online' : rand() < IDLE_SHARE ? 'unavailable' : 'online';
       idle[who] = presence === 'unavailable' ? 1 : 0;
-      const seq = m.seq();
-      const k = ++kOf[who];
-      track(m.putPresence(hs, accounts[who], presence, makeTag(run, { sender: who, k, seq }), seq, audience[who]));
+      const tag = { sender: who, k: ++kOf[who], seq: m.seq() };
+      // A user's PUTs go one at a time, in order (writer.ts says why).
+      track(putting.run(who, () => m.putPresence(hs, accounts[who], presence, run, tag, audience[who])));
     } else {
       nextMsg += msgEvery;
       const who = Math.floor(rand() * u);

@@ -110,6 +110,40 @@ describe('DeliveryTracker', () => {
     assert.deepEqual(t.counts, { delivered: 3, coalesced: 1, duplicates: 0, reordered: 0 });
   });
 
+  test('an update the server refused is not coalesced by observers who skip over it', () => {
+    const t = new DeliveryTracker();
+    t.refuse(0, 2);
+    t.see(1, 0, 1);
+    t.see(1, 0, 4);
+    // 2 was never owed: only 3 was coalesced.
+    assert.deepEqual(t.counts, { delivered: 2, coalesced: 1, duplicates: 0, reordered: 0 });
+  });
+
+  test('a refusal learnt after an observer skipped over it takes back that coalesced count', () => {
+    const t = new DeliveryTracker();
+    t.see(1, 0, 3);
+    t.see(2, 0, 1);
+    assert.equal(t.counts.coalesced, 2);
+    t.refuse(0, 2);
+    // Observer 1 had counted 2 as coalesced; observer 2 has not reached it yet.
+    assert.equal(t.counts.coalesced, 1);
+    t.see(2, 0, 3);
+    assert.equal(t.counts.coalesced, 1, 'observer 2 skipped a refused update only');
+    t.refuse(0, 2);
+    assert.equal(t.counts.coalesced, 1, 'the same refusal twice counts once');
+    // Updates 1 and 3 owed to 2 observers: 3 deliveries and 1 coalesced, nothing missing.
+    assert.equal(missingOf(2 * 2, t.counts), 0);
+  });
+
+  test('a refused update that arrives anyway is delivered without taking back a coalesced count', () => {
+    const t = new DeliveryTracker();
+    t.refuse(0, 2);
+    t.see(1, 0, 3);
+    assert.equal(t.counts.coalesced, 1);
+    assert.equal(t.see(1, 0, 2), true);
+    assert.deepEqual(t.counts, { delivered: 2, coalesced: 1, duplicates: 0, reordered: 1 });
+  });
+
   test('missing is what was owed and neither delivered nor coalesced', () => {
     const t = new DeliveryTracker();
     t.see(1, 0, 2);
