@@ -1,18 +1,20 @@
 /**
- * A group of users each long-polling /sync on one keep-alive pool: the observers of
+ * A group of users each long-polling /sync on a keep-alive connection of their own: the observers of
  * fanout, the population of population. Runs inside a child process (syncChild.ts).
  * Bodies are scanned for tags and next_batch without JSON.parse, so the load generator
  * stays cheap per response.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pool } from 'undici';
-import { V3, errorKind, fastRequest, makePool, retryAfterMs } from './hs.js';
+import type { Client } from 'undici';
+import { V3, errorKind, fastRequest, makeClient, retryAfterMs } from './hs.js';
 import type { ChildStats, SyncerConfig, SyncerSpec } from './protocol.js';
 import { nowMs } from './stats.js';
 import { DeliveryTracker, nextBatchOf, scanTags, warmTag } from './tags.js';
 
 interface Syncer {
   index: number;
+  /** The user's own connection. */
+  conn: Client;
   headers: Record<string, string>;
   since: string;
   warm: boolean;
@@ -20,7 +22,6 @@ interface Syncer {
 }
 
 export class SyncerGroup {
-  private readonly pool: Pool;
   private readonly syncers: Syncer[];
   private readonly tracker = new DeliveryTracker();
   private readonly pathHead: string;
@@ -38,9 +39,8 @@ export class SyncerGroup {
   private pending = 0;
 
   constructor(users: SyncerSpec[], private readonly cfg: SyncerConfig) {
-    // One socket per long-poll plus a few spare for initial syncs overlapping.
-    this.pool = makePool(cfg.origin, { connections: users.length + 4, localAddress: cfg.localAddress, timeoutMs: cfg.syncTimeoutMs + 60_000 });
-    this.syncers = users.map((u) => ({ index: u.index, headers: { authorization: `Bearer ${u.token}` }, since: '', warm: false, looping: false }));
+    const connOpts = { localAddress: cfg.localAddress, timeoutMs: cfg.syncTimeoutMs + 60_000 };
+    this.syncers = users.map((u) => ({ index: u.index, conn: makeClient(cfg.origin, connOpts), headers: { authorization: `Bearer ${u.token}` }, since: '', warm: false, looping: false }));
     this.pathHead = `${V3}/sync?set_presence=${cfg.setPresence}&filter=${encodeURIComponent(cfg.filter)}`;
     this.warmMarker = warmTag(cfg.run);
   }
@@ -55,7 +55,7 @@ export class SyncerGroup {
         const s = this.syncers[next++];
         for (let attempt = 1; ; attempt++) {
           try {
-            const { status, text } = await fastRequest(this.pool, 'GET', `${this.pathHead}&timeout=0`, s.headers);
+            const { status, text } = await fastRequest(s.conn, 'GET', `${this.pathHead}&timeout=0`, s.headers);
             const nb = status === 200 ? nextBatchOf(text) : undefined;
             if (nb !== undefined) {
               s.since = nb;
@@ -121,7 +121,7 @@ export class SyncerGroup {
       let status: number;
       let text: string;
       try {
-        ({ status, text } = await fastRequest(this.pool, 'GET', this.pathHead + timeoutPart + encodeURIComponent(s.since), s.headers));
+        ({ status, text } = await fastRequest(s.conn, 'GET', this.pathHead + timeoutPart + encodeURIComponent(s.since), s.headers));
       } catch (e) {
         if (this.stopped) return;
         this.countError(errorKind(e));
@@ -191,8 +191,8 @@ export class SyncerGroup {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    // Destroying the pool fails every request in flight, which ends each loop.
-    await this.pool.destroy().catch(() => undefined);
+    // Destroying the connections fails every request in flight, which ends each loop.
+    await Promise.all(this.syncers.map((s) => s.conn.destroy().catch(() => undefined)));
     await Promise.allSettled(this.loops);
   }
 }
