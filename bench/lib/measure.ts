@@ -207,6 +207,7 @@ export class Measurement {
       this.errorsByStatus.send_unanswered = this.messagesInFlight;
     }
     this.server = this.sampler?.stop();
+    if (this.server?.exited) this.notes.push(`the server process (pid ${this.pid}) exited during the run: its CPU and memory are as of its last sample`);
     const u = this.cpuBase ? process.cpuUsage(this.cpuBase) : { user: 0, system: 0 };
     this.ownCpuMs = (u.user + u.system) / 1000;
   }

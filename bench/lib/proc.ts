@@ -44,22 +44,25 @@ export interface ServerCost {
   peakRssMB: number;
   /** VmHWM at the end: the process's peak since it started (setup included). */
   hwmMB: number;
+  /** The process was gone by the end: the figures stop at its last sample. */
+  exited: boolean;
 }
 
 /** Samples a pid every `everyMs` between start() and stop(); the RSS peak is the sampled maximum. */
 export class ProcSampler {
   private first?: ProcSnapshot;
+  private latest?: ProcSnapshot;
   private peakRss = 0;
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly pid: number, private readonly everyMs = 250) {}
 
   start(): void {
-    this.first = readProc(this.pid);
+    this.first = this.latest = readProc(this.pid);
     this.peakRss = this.first.rssMB;
     this.timer = setInterval(() => {
       try {
-        const s = readProc(this.pid);
+        const s = (this.latest = readProc(this.pid));
         if (s.rssMB > this.peakRss) this.peakRss = s.rssMB;
       } catch {
         // The server exiting mid-run shows up in stop().
@@ -70,12 +73,21 @@ export class ProcSampler {
 
   stop(): ServerCost {
     clearInterval(this.timer);
-    if (!this.first) throw new Error('sampler not started');
-    const last = readProc(this.pid);
+    if (!this.first || !this.latest) throw new Error('sampler not started');
+    let last: ProcSnapshot;
+    let exited = false;
+    try {
+      last = readProc(this.pid);
+    } catch {
+      // A server that crashed (out of memory, say) still gets a report, saying so.
+      last = this.latest;
+      exited = true;
+    }
     return {
       cpuMs: last.cpuMs - this.first.cpuMs,
       peakRssMB: Math.max(this.peakRss, last.rssMB),
       hwmMB: last.hwmMB,
+      exited,
     };
   }
 }

@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpuMsFromStat, memFromStatus, readProc } from '../../../bench/lib/proc.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { ProcSampler, cpuMsFromStat, memFromStatus, readProc } from '../../../bench/lib/proc.js';
 
 describe('/proc parsing', () => {
   test('utime + stime (fields 14 and 15) in ms at 100 ticks per second', () => {
@@ -26,5 +28,26 @@ describe('/proc parsing', () => {
     const s = readProc(process.pid);
     assert.ok(s.cpuMs >= 0);
     assert.ok(s.rssMB > 1 && s.hwmMB >= s.rssMB);
+  });
+
+  test('a server that dies mid-run still gets figures, marked as exited', { skip: process.platform !== 'linux' }, async () => {
+    const child = spawn(process.execPath, ['-e', 'console.log("up"); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // Running node, not the fork before exec: its memory is a real process's.
+    await once(child.stdout!, 'data');
+    const sampler = new ProcSampler(child.pid!);
+    sampler.start();
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+    // Reaped: /proc/<pid> is gone, as for a server killed by the OOM killer.
+    const cost = sampler.stop();
+    assert.equal(cost.exited, true);
+    assert.ok(cost.cpuMs >= 0 && cost.peakRssMB > 1, JSON.stringify(cost));
+  });
+
+  test('a live process is not marked as exited', { skip: process.platform !== 'linux' }, () => {
+    const sampler = new ProcSampler(process.pid);
+    sampler.start();
+    assert.equal(sampler.stop().exited, false);
   });
 });
