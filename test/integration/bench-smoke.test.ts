@@ -152,8 +152,10 @@ describe('bench smoke', { timeout: 120_000 }, () => {
   });
 
   test('floor --scenario population with --url: 2 users on each side, ratios', async () => {
+    // 2 s, not 0.5: the floor server spends about 2% of a core on 2 users, and /proc counts
+    // CPU in 10 ms ticks, so half a second could read as no CPU at all.
     const o = await runBench(
-      opts('--url', srv.url, 'floor', '--scenario', 'population', '--users', '2', '--duration', '0.5', '--churn', '600', '--msg-rate', '4', '--drain', '15', '--rounds', '1', '--pid', String(process.pid)),
+      opts('--url', srv.url, 'floor', '--scenario', 'population', '--users', '2', '--duration', '2', '--churn', '600', '--msg-rate', '4', '--drain', '15', '--rounds', '1', '--pid', String(process.pid)),
       'smoke',
       quiet,
     );
