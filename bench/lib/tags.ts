@@ -7,6 +7,7 @@
  * run-wide sequence the writer timestamped. Only [a-z0-9:] appear, so a tag is never
  * escaped inside JSON and a plain substring search finds it.
  */
+import { firstAbove } from '../../src/common/sorted.js';
 
 export interface Tag {
   sender: number;
@@ -139,7 +140,7 @@ export class DeliveryTracker {
     }
     st.late.add(k);
     // A refused update that shows up anyway was not counted as coalesced when skipped.
-    if (!this.isRefused(sender, k)) this.counts.coalesced--;
+    if (this.refusedBetween(sender, k - 1, k + 1) === 0) this.counts.coalesced--;
     this.counts.delivered++;
     this.counts.reordered++;
     return true;
@@ -152,7 +153,7 @@ export class DeliveryTracker {
   refuse(sender: number, k: number): void {
     let list = this.refused.get(sender);
     if (!list) this.refused.set(sender, (list = []));
-    const at = upperBound(list, k);
+    const at = firstAbove(list, k);
     if (list[at - 1] === k) return;
     list.splice(at, 0, k);
     for (const bySender of this.pairs.values()) {
@@ -161,43 +162,12 @@ export class DeliveryTracker {
     }
   }
 
-  /** Refused ordinals of sender strictly between lo and hi. */
+  /** Refused ordinals of sender strictly between lo and hi (ordinals are integers). */
   private refusedBetween(sender: number, lo: number, hi: number): number {
     const list = this.refused.get(sender);
     if (!list || hi - lo <= 1) return 0;
-    return lowerBound(list, hi) - upperBound(list, lo);
+    return firstAbove(list, hi - 1) - firstAbove(list, lo);
   }
-
-  private isRefused(sender: number, k: number): boolean {
-    const list = this.refused.get(sender);
-    if (!list) return false;
-    const at = lowerBound(list, k);
-    return list[at] === k;
-  }
-}
-
-/** First index whose value is >= x. */
-function lowerBound(a: number[], x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index whose value is > x. */
-function upperBound(a: number[], x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 export function addCounts(into: DeliveryCounts, c: DeliveryCounts): DeliveryCounts {

@@ -1,3 +1,5 @@
+import { firstAbove } from '../common/sorted.js';
+
 /**
  * Per viewer, the positions and senders of the presence changes published to them. A
  * woken /sync reads its own few entries instead of testing every change on the server
@@ -66,15 +68,8 @@ class ViewerInbox {
 
   between(since: number, to: number): string[] {
     const p = this.positions;
-    let lo = 0;
-    let hi = p.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (p[mid] <= since) lo = mid + 1;
-      else hi = mid;
-    }
     const out: string[] = [];
-    for (let i = lo; i < p.length && p[i] <= to; i++) out.push(this.users[i]);
+    for (let i = firstAbove(p, since); i < p.length && p[i] <= to; i++) out.push(this.users[i]);
     return out;
   }
 }
