@@ -4,6 +4,7 @@
  * receipt of a PDU", steps for signatures and hashes).
  */
 import type { EventProto, JsonObject, Pdu } from '../common/events.js';
+import { withProps } from '../common/objects.js';
 import { serverNameOf } from '../common/ids.js';
 import { computeContentHash, computeEventId, redactEvent } from './hashing.js';
 import { signJson, verifyJsonSignature, type SigningKey } from './signing.js';
@@ -33,7 +34,7 @@ export function buildEvent(proto: EventProto, serverName: string, key: SigningKe
     signatures: {},
   };
   const signed = hashAndSignEvent(event, serverName, key);
-  return { ...signed, event_id: computeEventId(signed) };
+  return withProps(signed, { event_id: computeEventId(signed) });
 }
 
 /**

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { canonicalJson } from './canonicalJson.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
+import { withProps } from '../common/objects.js';
 
 /** `signatures` of a signed object: server name → key ID → unpadded base64 signature. */
 export type Signatures = Record<string, Record<string, string>>;
@@ -94,8 +95,8 @@ export function signJson<T extends object>(obj: T, serverName: string, key: Sign
   const { signatures, unsigned, ...rest } = obj as Record<string, unknown>;
   const signature = sign(null, Buffer.from(canonicalJson(rest), 'utf8'), privateKeyOf(key));
   const merged = cloneSignatures(signatures);
-  merged[serverName] = { ...merged[serverName], [key.keyId]: encodeBase64(signature) };
-  const out: Record<string, unknown> = { ...rest, signatures: merged };
+  merged[serverName] = withProps(merged[serverName] ?? {}, { [key.keyId]: encodeBase64(signature) });
+  const out: Record<string, unknown> = withProps(rest, { signatures: merged });
   if (unsigned !== undefined) out.unsigned = unsigned;
   return out as T & { signatures: Signatures };
 }

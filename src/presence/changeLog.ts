@@ -3,6 +3,8 @@
  * whom. An incremental /sync reads the entries after its token; a token older than the
  * oldest kept entry gets a complete snapshot instead.
  */
+import { withProps } from '../common/objects.js';
+
 export type LogEntry =
   /** The user's presence changed as others see it. */
   | { pos: number; userId: string; scope: 'all' }
@@ -37,7 +39,7 @@ export class ChangeLog {
 
   append(e: NewEntry): number {
     // The single-writer case: this process allocates every position itself.
-    this.insert({ ...e, pos: this.pos + 1 } as LogEntry);
+    this.insert(withProps(e, { pos: this.pos + 1 }) as LogEntry);
     return this.entries[this.entries.length - 1].pos;
   }
 

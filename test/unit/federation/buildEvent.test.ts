@@ -14,6 +14,7 @@ import {
   verifyJsonSignature,
   type PublicKeys,
 } from '../../../src/federation/index.js';
+import { hiddenClassCount } from '../../helpers/hiddenClass.js';
 
 // Spec appendix "Cryptographic Test Vectors".
 const key = signingKeyFromSeed('ed25519:1', decodeBase64('YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1'));
@@ -67,6 +68,15 @@ void describe('hashAndSignEvent', () => {
 });
 
 void describe('buildEvent', () => {
+  void test('events of one shape share one hidden class, and so do their signatures', () => {
+    // Room state keeps every built event in memory: a class per event costs more than the event.
+    const built = Array.from({ length: 200 }, (_, i) => buildEvent({ ...memberProto(), depth: i + 2, origin_server_ts: 1700000000000 + i }, 'example.org', key));
+    assert.equal(new Set(built.map((e) => e.event_id)).size, 200);
+    assert.equal(hiddenClassCount(built), 1);
+    assert.equal(hiddenClassCount(built.map((e) => e.signatures)), 1);
+    assert.equal(hiddenClassCount(built.map((e) => e.signatures['example.org'])), 1);
+  });
+
   void test('adds the content hash, a signature over the redacted form, and the event id', () => {
     const pdu = buildEvent(memberProto(), 'example.org', key);
     assert.equal(pdu.hashes.sha256, computeContentHash(pdu));

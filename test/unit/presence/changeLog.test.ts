@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChangeLog } from '../../../src/presence/index.js';
+import { hiddenClassCount } from '../../helpers/hiddenClass.js';
 
 test('change log hands out increasing positions and reads the entries after a token', () => {
   const log = new ChangeLog(100);
@@ -34,4 +35,15 @@ test('entries arriving out of order become readable only once the run below them
   log.advanceTo(13);
   assert.equal(log.position(), 14, 'a catch-up past a lost position lets the run continue');
   assert.equal(log.stalled(), false);
+});
+
+test('log entries of one scope share one hidden class, however many are kept', () => {
+  const log = new ChangeLog(0);
+  for (let i = 0; i < 300; i++) log.append({ userId: `@u${i}:hs`, scope: 'all' });
+  for (let i = 0; i < 300; i++) log.append({ userId: `@u${i}:hs`, scope: 'room', roomId: `!r${i}:hs` });
+  const all = [...log.between(0, 300)];
+  const room = [...log.between(300, 600)];
+  assert.equal(all.length + room.length, 600);
+  assert.equal(hiddenClassCount(all), 1);
+  assert.equal(hiddenClassCount(room), 1);
 });
