@@ -1,5 +1,5 @@
 import type { ClientEvent } from '../../common/events.js';
-import { toClientEvent, type RoomStore, type StoredEvent } from '../../rooms/index.js';
+import { toClientEvent, type RoomStore, type ServeContext, type StoredEvent } from '../../rooms/index.js';
 import { matchesEventFilter, type RoomEventFilter } from '../filter.js';
 import { encodeRoomToken } from '../token.js';
 
@@ -69,5 +69,8 @@ export async function serveEvents(
   const redactionIds = events.map((e) => e.redactedBy).filter((x): x is string => x !== null);
   const replaced = new Map((await store.getEvents(replacedIds)).map((e) => [e.pdu.event_id, e]));
   const redactions = new Map((await store.getEvents(redactionIds)).map((e) => [e.pdu.event_id, e]));
-  return events.map((e) => toClientEvent(e, { ...ctx, replaced, redactions }));
+  // One context for the batch, written out: a spread plus new fields would give each
+  // copy a hidden class of its own (common/objects.ts).
+  const serveCtx: ServeContext = { now: ctx.now, userId: ctx.userId, deviceId: ctx.deviceId, replaced, redactions };
+  return events.map((e) => toClientEvent(e, serveCtx));
 }
