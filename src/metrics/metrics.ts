@@ -52,6 +52,7 @@ export class ServerMetrics {
   private published = 0;
   private fanout = 0;
   private timerFirings = 0;
+  private abandonedBuilds = 0;
   private readonly routes = new Map<string, RouteCell>();
   /** Per user: stream position and time of their latest presence update (for delivery latency). */
   private readonly lastUpdate = new Map<string, { pos: number; at: number }>();
@@ -101,6 +102,9 @@ export class ServerMetrics {
         // A member introduced by a join was updated long before this token: not a delivery.
         if (last && last.pos > sincePresence) this.delivery.observe((now - last.at) / 1000);
       }
+    },
+    abandoned: (): void => {
+      this.abandonedBuilds++;
     },
   };
 
@@ -165,6 +169,7 @@ export class ServerMetrics {
     });
     this.counter('presenced_presence_updates_total', 'Presence updates appended to the stream and notified', () => this.published);
     this.counter('presenced_presence_fanout_deliveries_total', 'Users woken for presence updates (the sum of every update\'s audience)', () => this.fanout);
+    this.counter('presenced_sync_builds_abandoned_total', '/sync answers not built because every client waiting for them had disconnected', () => this.abandonedBuilds);
     this.counter('presenced_presence_timer_firings_total', 'Presence timers (idle, connection timeout) that fired', () => this.timerFirings);
     new Gauge({
       name: 'presenced_presence_flapping_users', help: 'Users with more state transitions in their current window than the flap rule allows', registers,

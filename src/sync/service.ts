@@ -21,6 +21,8 @@ export interface SyncObserver {
    * nothing); sincePresence is the token's presence position, null for an initial sync.
    */
   built(sincePresence: number | null, res: SyncResponse, ms: number): void;
+  /** A queued build was skipped: every request waiting for it had gone. */
+  abandoned?(): void;
 }
 
 export interface SyncRequest {
@@ -102,15 +104,30 @@ class InflightBuild {
    */
   to: StreamPositions | null = null;
   readonly response: Promise<SyncResponse>;
+  /** Connections of the requests that joined after the first; almost always none. */
+  private others: (ClientGone | undefined)[] | null = null;
 
   constructor(
     readonly deviceId: string,
     readonly since: string | undefined,
     readonly filterKey: string,
     readonly fullState: boolean,
+    /** The first request's connection; undefined for a caller that cannot go away. */
+    private readonly gone: ClientGone | undefined,
     run: (b: InflightBuild) => Promise<SyncResponse>,
   ) {
     this.response = run(this);
+  }
+
+  join(gone: ClientGone | undefined): void {
+    (this.others ??= []).push(gone);
+  }
+
+  /** Nobody would read the answer: every request for it has lost its connection. */
+  abandoned(): boolean {
+    if (!this.gone?.aborted) return false;
+    if (this.others) for (const c of this.others) if (!c?.aborted) return false;
+    return true;
   }
 }
 
@@ -191,9 +208,15 @@ export class SyncService {
     const same = this.inflight
       .get(req.userId)
       ?.find((b) => b.deviceId === req.deviceId && b.since === req.since && b.filterKey === req.filterKey && b.fullState === req.fullState && (b.to === null || this.atHead(b.to)));
-    if (same) return same.response;
-    const build = new InflightBuild(req.deviceId, req.since, req.filterKey, req.fullState, (b) =>
+    if (same) {
+      same.join(req.gone);
+      return same.response;
+    }
+    const build = new InflightBuild(req.deviceId, req.since, req.filterKey, req.fullState, req.gone, (b) =>
       this.gate.run(() => {
+        // Under overload clients give up and retry while their builds queue here; building
+        // for a closed socket would spend the turn the retry is waiting for.
+        if (b.abandoned()) return Promise.resolve(this.abandonedAnswer(since));
         // Read at the start, not at arrival: what was written while it waited goes in too.
         const to = (b.to = this.positions());
         // A token from the future (another instance, a restored backup) must not make ranges negative.
@@ -205,6 +228,17 @@ export class SyncService {
     const done = () => removeFromListMap(this.inflight, req.userId, build);
     build.response.then(done, done);
     return build.response;
+  }
+
+  /**
+   * Nobody reads it, but if anything did, its token must not skip a write: it is the
+   * caller's own token, or the start of every stream for an initial sync.
+   */
+  private abandonedAnswer(since: StreamPositions | null): SyncResponse {
+    this.observer?.abandoned?.();
+    const res = emptyResponse();
+    res.next_batch = encodeSyncToken(since ?? zeroPositions());
+    return res;
   }
 
   private async build(req: SyncRequest, since: StreamPositions | null, to: StreamPositions): Promise<SyncResponse> {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../../src/common/clock.js';
-import { encodeSyncToken, Notifier, SyncService, zeroPositions, type SyncRequest, type SyncResponse } from '../../../src/sync/index.js';
+import { ClientGone, encodeSyncToken, Notifier, SyncService, zeroPositions, type SyncRequest, type SyncResponse } from '../../../src/sync/index.js';
 import type { StreamProvider, SyncContext } from '../../../src/sync/streams/types.js';
 import { BuildGate } from '../../../src/sync/buildGate.js';
 
@@ -140,4 +140,72 @@ test('a build kept waiting in the gate reads positions when it starts, and ident
   assert.deepEqual(a.account_data.events, [{ type: 'x.upto', content: { to: 5 } }]);
   assert.equal(a, b);
   assert.match(a.next_batch, /^s5_/);
+});
+
+/** A gate whose turns only come when the test runs them, each with room for one build. */
+function steppedGate(): { gate: BuildGate; nextTurn: () => void } {
+  let t = 0;
+  const turns: (() => void)[] = [];
+  const gate = new BuildGate({ sliceMs: 10, now: () => (t += 100), nextTurn: (fn) => void turns.push(fn) });
+  return { gate, nextTurn: () => { for (const fn of turns.splice(0)) fn(); } };
+}
+
+test('a queued build whose clients have all disconnected is skipped, and counted', async () => {
+  let builds = 0;
+  const stream: StreamProvider = { stream: 'rooms', position: () => 1, fill: () => void builds++ };
+  const { gate, nextTurn } = steppedGate();
+  const clock = new ManualClock();
+  let abandoned = 0;
+  const observer = { built: () => undefined, abandoned: () => void abandoned++ };
+  const sync = new SyncService([stream], new Notifier(clock), clock, undefined, observer, gate);
+  await sync.sync({ ...base, deviceId: 'D0' });
+  assert.equal(builds, 1);
+
+  // Two requests of one device with the same token share the queued build; both go away.
+  const goneA = new ClientGone();
+  const goneB = new ClientGone();
+  const a = sync.sync({ ...base, since: encodeSyncToken(zeroPositions()), gone: goneA });
+  const b = sync.sync({ ...base, since: encodeSyncToken(zeroPositions()), gone: goneB });
+  assert.equal(gate.waiting(), 1);
+  goneA.fire();
+  goneB.fire();
+  nextTurn();
+  const [ra, rb] = await Promise.all([a, b]);
+  assert.equal(builds, 1, 'nothing was built for them');
+  assert.equal(abandoned, 1);
+  assert.equal(ra, rb);
+  // Whoever might read it anyway is sent back to where it was: nothing can be skipped.
+  assert.equal(ra.next_batch, encodeSyncToken(zeroPositions()));
+  assert.deepEqual(ra.account_data.events, []);
+});
+
+test('a queued build is still made while any of the requests sharing it is connected', async () => {
+  let builds = 0;
+  const stream: StreamProvider = {
+    stream: 'rooms',
+    position: () => 1,
+    fill: (ctx) => {
+      builds++;
+      ctx.response.account_data.events.push({ type: 'x.built', content: {} });
+    },
+  };
+  const { gate, nextTurn } = steppedGate();
+  const clock = new ManualClock();
+  const sync = new SyncService([stream], new Notifier(clock), clock, undefined, undefined, gate);
+  await sync.sync({ ...base, deviceId: 'D0' });
+
+  // The first request gave up; its client's retry (the same token) joined the build.
+  const gone = new ClientGone();
+  const first = sync.sync({ ...base, gone });
+  const retry = sync.sync({ ...base, gone: new ClientGone() });
+  // A caller with no connection to lose (an internal one) keeps its build too.
+  const internal = sync.sync({ ...base, deviceId: 'D9' });
+  gone.fire();
+  nextTurn();
+  nextTurn();
+  const res = await retry;
+  assert.equal(await first, res);
+  assert.deepEqual(res.account_data.events.map((e) => e.type), ['x.built']);
+  assert.deepEqual((await internal).account_data.events.map((e) => e.type), ['x.built']);
+  assert.equal(builds, 3);
 });
