@@ -32,8 +32,9 @@ class ParkedWaiter implements Waiter {
   }
 
   cancel(): void {
-    this.owner.remove(this);
-    this.settle(false);
+    // Waiting: settling removes it. Woken: the notifier already dropped it.
+    if (this.resolve) this.settle(false);
+    else if (!this.woken) this.owner.remove(this);
   }
 
   /** Called by the notifier, which has already dropped it from the user's list. */

@@ -135,3 +135,30 @@ test('a wake of many users is spread over turns of the event loop, a batch a tur
   assert.equal(await again, true, 'the re-parked user is woken in the turn after');
   assert.equal(n.waitingUsers(), 0);
 });
+
+test('cancelling looks the waiter up in its user\'s list once, whether parked, registered only, or already woken', async () => {
+  class Counting extends Notifier {
+    removes = 0;
+    override remove(w: Parameters<Notifier['remove']>[0]): void {
+      this.removes++;
+      super.remove(w);
+    }
+  }
+  const n = new Counting(new ManualClock());
+  const parked = n.register('@a:x');
+  const p = parked.wait(60_000);
+  parked.cancel();
+  assert.equal(await p, false);
+  assert.equal(n.removes, 1);
+
+  n.register('@b:x').cancel();
+  assert.equal(n.removes, 2);
+
+  const woken = n.register('@c:x');
+  const q = woken.wait(60_000);
+  n.wake('@c:x');
+  assert.equal(await q, true);
+  woken.cancel();
+  assert.equal(n.removes, 2, 'the wake already took it out');
+  assert.equal(n.waitingUsers(), 0);
+});
