@@ -30,8 +30,8 @@ export class BuildGate {
   private readonly maxActive: number;
   private readonly now: () => number;
   private readonly nextTurn: (fn: () => void) => void;
-  private readonly queue: (() => void)[] = [];
-  private head = 0;
+  private readonly first = new Fifo<() => void>();
+  private readonly rest = new Fifo<() => void>();
   private active = 0;
   /** When the current turn's first build started; meaningful while turnScheduled. */
   private turnStart = 0;
@@ -45,18 +45,21 @@ export class BuildGate {
     this.nextTurn = opts.nextTurn ?? ((fn) => void setImmediate(fn));
   }
 
-  /** Runs build now if this turn has room, otherwise once a later turn has. */
-  run<T>(build: () => Promise<T>): Promise<T> {
+  /**
+   * Runs build now if this turn has room, otherwise once a later turn has. An `ahead` build
+   * is queued before every build that is not.
+   */
+  run<T>(build: () => Promise<T>, ahead = false): Promise<T> {
     if (this.waiting() === 0 && this.hasRoom()) return this.start(build);
     return new Promise<T>((resolve, reject) => {
-      this.queue.push(() => void this.start(build).then(resolve, reject));
+      (ahead ? this.first : this.rest).push(() => void this.start(build).then(resolve, reject));
       this.scheduleTurn();
     });
   }
 
   /** Builds queued for a later turn. */
   waiting(): number {
-    return this.queue.length - this.head;
+    return this.first.size() + this.rest.size();
   }
 
   /**
@@ -83,17 +86,7 @@ export class BuildGate {
   }
 
   private release(): void {
-    while (this.waiting() > 0 && this.hasRoom()) {
-      const next = this.queue[this.head++];
-      if (this.head === this.queue.length) {
-        this.queue.length = 0;
-        this.head = 0;
-      } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
-        this.queue.splice(0, this.head);
-        this.head = 0;
-      }
-      next();
-    }
+    while (this.waiting() > 0 && this.hasRoom()) (this.first.shift() ?? this.rest.shift())!();
   }
 
   private scheduleTurn(): void {
@@ -108,4 +101,31 @@ export class BuildGate {
     // if none can start (all places taken), a finishing build calls release() itself.
     this.release();
   };
+}
+
+/** An array queue that shifts in constant time: the queue can hold thousands of builds. */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head === this.items.length) return undefined;
+    const item = this.items[this.head++];
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items.splice(0, this.head);
+      this.head = 0;
+    }
+    return item;
+  }
 }

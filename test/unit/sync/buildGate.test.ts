@@ -95,3 +95,33 @@ test('with the real event loop, I/O callbacks get a turn between slices of a lon
   assert.equal(done, 40);
   assert.ok(doneWhenImmediateRan >= 2 && doneWhenImmediateRan < 40, `immediate ran after ${doneWhenImmediateRan} builds`);
 });
+
+test('a build queued ahead runs before the builds queued without it, in its own arrival order', async () => {
+  const h = harness(10);
+  void h.gate.run(h.build('big', 50));
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+  const done = [
+    h.gate.run(h.build('poll1', 1)),
+    h.gate.run(h.build('poll2', 1)),
+    h.gate.run(h.build('initial1', 1), true),
+    h.gate.run(h.build('poll3', 1)),
+    h.gate.run(h.build('initial2', 1), true),
+  ];
+  assert.equal(h.gate.waiting(), 5);
+  await h.nextTurn();
+  assert.deepEqual(h.ran, ['big', 'initial1', 'initial2', 'poll1', 'poll2', 'poll3']);
+  assert.deepEqual(await Promise.all(done), ['poll1', 'poll2', 'initial1', 'poll3', 'initial2']);
+});
+
+test('a long queue drains in order across many turns, thousands of builds deep', async () => {
+  const h = harness(10);
+  const n = 5000;
+  const done = Array.from({ length: n }, (_, i) => h.gate.run(h.build(String(i), 4), i % 7 === 0));
+  while (h.gate.waiting() > 0) await h.nextTurn();
+  const ahead = h.ran.filter((x) => Number(x) % 7 === 0);
+  const rest = h.ran.filter((x) => Number(x) % 7 !== 0);
+  assert.equal(h.ran.length, n);
+  assert.deepEqual(ahead, [...ahead].sort((a, b) => Number(a) - Number(b)));
+  assert.deepEqual(rest, [...rest].sort((a, b) => Number(a) - Number(b)));
+  assert.equal((await Promise.all(done)).length, n);
+});

@@ -27,8 +27,9 @@ const base: SyncRequest = { userId: '@a:x', deviceId: 'D1', filter: {}, filterKe
 
 test('identical concurrent /syncs share one build; any difference in device, token, filter or full_state builds its own', async () => {
   const stream = new GatedStream();
-  // Room for all six builds at once: what is compared here is sharing, not the gate's limit.
-  const gate = new BuildGate({ maxActive: 16 });
+  // Room for all six builds at once, and a clock that never spends the slice (the wall clock
+  // did on a loaded machine): what is compared here is sharing, not the gate's limits.
+  const gate = new BuildGate({ maxActive: 16, now: () => 0 });
   const sync = new SyncService([stream], new Notifier(new ManualClock()), new ManualClock(), undefined, undefined, gate);
   const variants: SyncRequest[] = [
     base,
@@ -208,4 +209,20 @@ test('a queued build is still made while any of the requests sharing it is conne
   assert.deepEqual(res.account_data.events.map((e) => e.type), ['x.built']);
   assert.deepEqual((await internal).account_data.events.map((e) => e.type), ['x.built']);
   assert.equal(builds, 3);
+});
+
+test('an initial sync is built before the long-poll answers queued ahead of it', async () => {
+  const order: string[] = [];
+  const stream: StreamProvider = { stream: 'rooms', position: () => 1, fill: (ctx) => void order.push(ctx.since === null ? `initial ${ctx.deviceId}` : `poll ${ctx.deviceId}`) };
+  const { gate, nextTurn } = steppedGate();
+  const clock = new ManualClock();
+  const sync = new SyncService([stream], new Notifier(clock), clock, undefined, undefined, gate);
+  await sync.sync({ ...base, deviceId: 'D0' });
+  const since = encodeSyncToken(zeroPositions());
+  const polls = ['P1', 'P2', 'P3'].map((d) => sync.sync({ ...base, deviceId: d, since }));
+  const initial = sync.sync({ ...base, deviceId: 'NEW' });
+  assert.equal(gate.waiting(), 4);
+  for (let i = 0; i < 4; i++) nextTurn();
+  await Promise.all([...polls, initial]);
+  assert.deepEqual(order, ['initial D0', 'initial NEW', 'poll P1', 'poll P2', 'poll P3']);
 });
