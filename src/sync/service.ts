@@ -103,6 +103,8 @@ class InflightBuild {
    * when it will read positions no older than any request's.
    */
   to: StreamPositions | null = null;
+  /** Left the gate abandoned: its answer is a placeholder nobody may share. */
+  skipped = false;
   readonly response: Promise<SyncResponse>;
   /** Connections of the requests that joined after the first; almost always none. */
   private others: (ClientGone | undefined)[] | null = null;
@@ -207,7 +209,7 @@ export class SyncService {
     // waiter just now, so a write the build missed would never wake it.
     const same = this.inflight
       .get(req.userId)
-      ?.find((b) => b.deviceId === req.deviceId && b.since === req.since && b.filterKey === req.filterKey && b.fullState === req.fullState && (b.to === null || this.atHead(b.to)));
+      ?.find((b) => b.deviceId === req.deviceId && b.since === req.since && b.filterKey === req.filterKey && b.fullState === req.fullState && !b.skipped && (b.to === null || this.atHead(b.to)));
     if (same) {
       same.join(req.gone);
       return same.response;
@@ -216,7 +218,10 @@ export class SyncService {
       this.gate.run(() => {
         // Under overload clients give up and retry while their builds queue here; building
         // for a closed socket would spend the turn the retry is waiting for.
-        if (b.abandoned()) return Promise.resolve(this.abandonedAnswer(since));
+        if (b.abandoned()) {
+          b.skipped = true;
+          return Promise.resolve(this.abandonedAnswer(since));
+        }
         // Read at the start, not at arrival: what was written while it waited goes in too.
         const to = (b.to = this.positions());
         // A token from the future (another instance, a restored backup) must not make ranges negative.

@@ -171,8 +171,13 @@ test('a queued build whose clients have all disconnected is skipped, and counted
   goneA.fire();
   goneB.fire();
   nextTurn();
+  // A request arriving before the skipped build is forgotten must not be handed its placeholder.
+  const c = sync.sync({ ...base, since: encodeSyncToken(zeroPositions()), gone: new ClientGone() });
   const [ra, rb] = await Promise.all([a, b]);
   assert.equal(builds, 1, 'nothing was built for them');
+  nextTurn();
+  assert.notEqual(await c, ra);
+  assert.equal(builds, 2, 'the newcomer got a build of its own');
   assert.equal(abandoned, 1);
   assert.equal(ra, rb);
   // Whoever might read it anyway is sent back to where it was: nothing can be skipped.
