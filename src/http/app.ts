@@ -169,8 +169,18 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
         ? [408, 'Request Timeout', 'M_UNKNOWN', 'The request took too long to arrive']
         : [400, 'Bad Request', 'M_UNKNOWN', 'Malformed HTTP request'];
   const body = JSON.stringify({ errcode, error });
+  // An answer to HEAD has no body: the client would read it as the start of a next answer.
+  // The method is only known when the failing packet holds the request line (a request
+  // line split over reads fails in a later packet); otherwise the body goes, as to a GET.
+  const head = isHeadRequest((err as { rawPacket?: unknown }).rawPacket);
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${head ? '' : body}`);
   }
   socket.destroy(err);
+}
+
+const HEAD = Buffer.from('HEAD ');
+
+function isHeadRequest(packet: unknown): boolean {
+  return Buffer.isBuffer(packet) && packet.subarray(0, HEAD.length).equals(HEAD);
 }

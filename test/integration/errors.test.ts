@@ -243,3 +243,32 @@ describe('discovery', () => {
     assert.equal(pre.headers.get('access-control-allow-origin'), '*');
   });
 });
+
+describe('errors of the HTTP parser', () => {
+  /** Sends raw bytes in one write and reads everything the server writes until it closes. */
+  async function rawExchange(url: string, request: string): Promise<string> {
+    const { port, hostname } = new URL(url);
+    const { connect } = await import('node:net');
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const sock = connect(Number(port), hostname, () => void sock.write(request));
+      sock.on('data', (d) => chunks.push(d));
+      sock.on('error', reject);
+      sock.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    });
+  }
+  const longLine = (method: string) => `${method} ${V3}/sync?x=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`;
+
+  test('a request line over the limit is 431 M_TOO_LARGE, with the error JSON for a GET', async () => {
+    const text = await rawExchange(ctx.url, longLine('GET'));
+    const [head, body] = text.split('\r\n\r\n');
+    assert.match(head, /^HTTP\/1\.1 431 /);
+    assert.deepEqual(JSON.parse(body), { errcode: 'M_TOO_LARGE', error: 'The request line or headers are too large' });
+  });
+
+  test('the same for a HEAD has no body: the client would take it for the next answer', async () => {
+    const text = await rawExchange(ctx.url, longLine('HEAD'));
+    assert.match(text, /^HTTP\/1\.1 431 /);
+    assert.ok(text.endsWith('\r\n\r\n'), JSON.stringify(text.slice(-80)));
+  });
+});

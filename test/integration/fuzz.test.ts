@@ -245,9 +245,6 @@ describe('fuzzing every registered endpoint', () => {
       else if (c.token === 'other') headers.authorization = 'Basic dXNlcjpwYXNz';
       else if (c.token === 'query') p += `${p.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(me.accessToken)}`;
       if (headers.authorization) headers.authorization = headers.authorization.replace(/[^\x20-\x7e]/g, '?');
-      // Known, reported: a HEAD whose request line overflows gets a 431 *with* a body, which breaks the client's
-      // parser (src/http/app.ts answerClientError). Not this file's to fix, so HEAD URLs stay under the limit.
-      if (c.method === 'HEAD' && p.length > 8000) p = p.slice(0, 8000);
       const body = c.method === 'HEAD' ? undefined : c.method === 'GET' ? (c.body !== undefined && c.body.length < 100 ? c.body : undefined) : c.body;
       let res: RawReply;
       try {
