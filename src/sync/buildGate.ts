@@ -32,6 +32,8 @@ export class BuildGate {
   private readonly nextTurn: (fn: () => void) => void;
   private readonly first = new Fifo<() => void>();
   private readonly rest = new Fifo<() => void>();
+  /** The last build released came from `first`: the next, if both wait, comes from `rest`. */
+  private lastFromFirst = false;
   private active = 0;
   /** When the current turn's first build started; meaningful while turnScheduled. */
   private turnStart = 0;
@@ -46,8 +48,10 @@ export class BuildGate {
   }
 
   /**
-   * Runs build now if this turn has room, otherwise once a later turn has. An `ahead` build
-   * is queued before every build that is not.
+   * Runs build now if this turn has room, otherwise once a later turn has. `ahead` builds
+   * have a queue of their own, served in turn with the other: one waits behind at most one
+   * other build per `ahead` build before it, not behind the whole queue, and a stream of
+   * them cannot stall the rest.
    */
   run<T>(build: () => Promise<T>, ahead = false): Promise<T> {
     if (this.waiting() === 0 && this.hasRoom()) return this.start(build);
@@ -86,7 +90,11 @@ export class BuildGate {
   }
 
   private release(): void {
-    while (this.waiting() > 0 && this.hasRoom()) (this.first.shift() ?? this.rest.shift())!();
+    while (this.waiting() > 0 && this.hasRoom()) {
+      const fromFirst = this.first.size() > 0 && (this.rest.size() === 0 || !this.lastFromFirst);
+      this.lastFromFirst = fromFirst;
+      (fromFirst ? this.first : this.rest).shift()!();
+    }
   }
 
   private scheduleTurn(): void {

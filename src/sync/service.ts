@@ -227,9 +227,9 @@ export class SyncService {
         // A token from the future (another instance, a restored backup) must not make ranges negative.
         if (since) raisePositions(to, since);
         return this.build(req, since, to);
-        // An initial sync goes ahead of queued long-poll answers. Behind a wave of them (every
-        // device reconnecting after a restart) it would wait seconds per build; the answers it
-        // overtakes only grow by what arrives meanwhile, and carry it in one answer instead of two.
+        // Initial syncs have their own queue, taking turns with long-poll answers: behind a wave
+        // of those (every device reconnecting after a restart) each would wait seconds. The
+        // answers they overtake only grow by what arrives meanwhile, still in one answer each.
       }, since === null),
     );
     addToListMap(this.inflight, req.userId, build);
