@@ -18,6 +18,8 @@ export interface Waiter {
  */
 class ParkedWaiter implements Waiter {
   woken = false;
+  /** In its user's list: neither woken (the notifier empties the list) nor removed since registering. */
+  private listed = true;
   private resolve: ((woken: boolean) => void) | null = null;
   private timer: TimerHandle | null = null;
 
@@ -32,14 +34,14 @@ class ParkedWaiter implements Waiter {
   }
 
   cancel(): void {
-    // Waiting: settling removes it. Woken: the notifier already dropped it.
     if (this.resolve) this.settle(false);
-    else if (!this.woken) this.owner.remove(this);
+    else this.unlist();
   }
 
   /** Called by the notifier, which has already dropped it from the user's list. */
   wake(): void {
     this.woken = true;
+    this.listed = false;
     this.settle(true);
   }
 
@@ -49,8 +51,15 @@ class ParkedWaiter implements Waiter {
     const r = this.resolve;
     if (!r) return;
     this.resolve = null;
-    if (!woken) this.owner.remove(this);
+    if (!woken) this.unlist();
     r(woken);
+  }
+
+  /** The list is searched once at most: a long-poll that timed out is cancelled after, too. */
+  private unlist(): void {
+    if (!this.listed) return;
+    this.listed = false;
+    this.owner.remove(this);
   }
 }
 

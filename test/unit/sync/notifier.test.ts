@@ -136,7 +136,7 @@ test('a wake of many users is spread over turns of the event loop, a batch a tur
   assert.equal(n.waitingUsers(), 0);
 });
 
-test('cancelling looks the waiter up in its user\'s list once, whether parked, registered only, or already woken', async () => {
+test('a waiter is looked up in its user\'s list once at most: cancelled parked or registered only, timed out then cancelled, or woken', async () => {
   class Counting extends Notifier {
     removes = 0;
     override remove(w: Parameters<Notifier['remove']>[0]): void {
@@ -144,7 +144,8 @@ test('cancelling looks the waiter up in its user\'s list once, whether parked, r
       super.remove(w);
     }
   }
-  const n = new Counting(new ManualClock());
+  const clock = new ManualClock();
+  const n = new Counting(clock);
   const parked = n.register('@a:x');
   const p = parked.wait(60_000);
   parked.cancel();
@@ -160,5 +161,13 @@ test('cancelling looks the waiter up in its user\'s list once, whether parked, r
   assert.equal(await q, true);
   woken.cancel();
   assert.equal(n.removes, 2, 'the wake already took it out');
+
+  // The /sync that parked cancels its waiter after the timeout too.
+  const timedOut = n.register('@d:x');
+  const r = timedOut.wait(1000);
+  clock.advance(1000);
+  assert.equal(await r, false);
+  timedOut.cancel();
+  assert.equal(n.removes, 3);
   assert.equal(n.waitingUsers(), 0);
 });
