@@ -30,10 +30,8 @@ export class BuildGate {
   private readonly maxActive: number;
   private readonly now: () => number;
   private readonly nextTurn: (fn: () => void) => void;
-  private readonly first = new Fifo<() => void>();
-  private readonly rest = new Fifo<() => void>();
-  /** The last build released came from `first`: the next, if both wait, comes from `rest`. */
-  private lastFromFirst = false;
+  private readonly queue: (() => void)[] = [];
+  private head = 0;
   private active = 0;
   /** When the current turn's first build started; meaningful while turnScheduled. */
   private turnStart = 0;
@@ -47,23 +45,18 @@ export class BuildGate {
     this.nextTurn = opts.nextTurn ?? ((fn) => void setImmediate(fn));
   }
 
-  /**
-   * Runs build now if this turn has room, otherwise once a later turn has. `ahead` builds
-   * have a queue of their own, served in turn with the other: one waits behind at most one
-   * other build per `ahead` build before it, not behind the whole queue, and a stream of
-   * them cannot stall the rest.
-   */
-  run<T>(build: () => Promise<T>, ahead = false): Promise<T> {
+  /** Runs build now if this turn has room, otherwise once a later turn has. */
+  run<T>(build: () => Promise<T>): Promise<T> {
     if (this.waiting() === 0 && this.hasRoom()) return this.start(build);
     return new Promise<T>((resolve, reject) => {
-      (ahead ? this.first : this.rest).push(() => void this.start(build).then(resolve, reject));
+      this.queue.push(() => void this.start(build).then(resolve, reject));
       this.scheduleTurn();
     });
   }
 
   /** Builds queued for a later turn. */
   waiting(): number {
-    return this.first.size() + this.rest.size();
+    return this.queue.length - this.head;
   }
 
   /**
@@ -91,9 +84,15 @@ export class BuildGate {
 
   private release(): void {
     while (this.waiting() > 0 && this.hasRoom()) {
-      const fromFirst = this.first.size() > 0 && (this.rest.size() === 0 || !this.lastFromFirst);
-      this.lastFromFirst = fromFirst;
-      (fromFirst ? this.first : this.rest).shift()!();
+      const next = this.queue[this.head++];
+      if (this.head === this.queue.length) {
+        this.queue.length = 0;
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue.splice(0, this.head);
+        this.head = 0;
+      }
+      next();
     }
   }
 
@@ -109,31 +108,4 @@ export class BuildGate {
     // if none can start (all places taken), a finishing build calls release() itself.
     this.release();
   };
-}
-
-/** An array queue that shifts in constant time: the queue can hold thousands of builds. */
-class Fifo<T> {
-  private items: T[] = [];
-  private head = 0;
-
-  size(): number {
-    return this.items.length - this.head;
-  }
-
-  push(item: T): void {
-    this.items.push(item);
-  }
-
-  shift(): T | undefined {
-    if (this.head === this.items.length) return undefined;
-    const item = this.items[this.head++];
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items.splice(0, this.head);
-      this.head = 0;
-    }
-    return item;
-  }
 }

@@ -214,9 +214,6 @@ export class SyncService {
       same.join(req.gone);
       return same.response;
     }
-    // Initial syncs have their own queue, taking turns with long-poll answers: behind a wave of
-    // those (every device reconnecting after a restart) each would wait seconds. The answers
-    // they overtake only grow by what arrives meanwhile, still in one answer each.
     const build = new InflightBuild(req.deviceId, req.since, req.filterKey, req.fullState, req.gone, (b) =>
       this.gate.run(() => {
         // Under overload clients give up and retry while their builds queue here; building
@@ -230,7 +227,7 @@ export class SyncService {
         // A token from the future (another instance, a restored backup) must not make ranges negative.
         if (since) raisePositions(to, since);
         return this.build(req, since, to);
-      }, since === null),
+      }),
     );
     addToListMap(this.inflight, req.userId, build);
     const done = () => removeFromListMap(this.inflight, req.userId, build);

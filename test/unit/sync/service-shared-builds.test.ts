@@ -216,7 +216,9 @@ test('a queued build is still made while any of the requests sharing it is conne
   assert.equal(builds, 3);
 });
 
-test('an initial sync is built before the long-poll answers queued ahead of it', async () => {
+test('an initial sync waits its turn behind the long-poll answers queued before it', async () => {
+  // Letting initial syncs go first was measured (bench/RESULTS.md, 2026-12-07): during a
+  // restart's wave of logins the long-poll answers then waited past their clients' timeouts.
   const order: string[] = [];
   const stream: StreamProvider = { stream: 'rooms', position: () => 1, fill: (ctx) => void order.push(ctx.since === null ? `initial ${ctx.deviceId}` : `poll ${ctx.deviceId}`) };
   const { gate, nextTurn } = steppedGate();
@@ -229,5 +231,5 @@ test('an initial sync is built before the long-poll answers queued ahead of it',
   assert.equal(gate.waiting(), 4);
   for (let i = 0; i < 4; i++) nextTurn();
   await Promise.all([...polls, initial]);
-  assert.deepEqual(order, ['initial D0', 'initial NEW', 'poll P1', 'poll P2', 'poll P3']);
+  assert.deepEqual(order, ['initial D0', 'poll P1', 'poll P2', 'poll P3', 'initial NEW']);
 });
