@@ -233,3 +233,21 @@ test('an initial sync waits its turn behind the long-poll answers queued before 
   await Promise.all([...polls, initial]);
   assert.deepEqual(order, ['initial D0', 'poll P1', 'poll P2', 'poll P3', 'initial NEW']);
 });
+
+test('a parked long-poll whose client closes it ends without building an answer', async () => {
+  let builds = 0;
+  const stream: StreamProvider = { stream: 'rooms', position: () => 1, fill: () => void builds++ };
+  const clock = new ManualClock();
+  let abandoned = 0;
+  const sync = new SyncService([stream], new Notifier(clock), clock, undefined, { built: () => undefined, abandoned: () => void abandoned++ });
+  const head = (await sync.sync({ ...base, deviceId: 'D0' })).next_batch;
+  assert.equal(builds, 1);
+  const gone = new ClientGone();
+  const poll = sync.sync({ ...base, since: head, timeoutMs: 30_000, gone });
+  await Promise.resolve();
+  gone.fire();
+  const res = await poll;
+  assert.equal(builds, 1, 'nothing built for the closed connection');
+  assert.equal(abandoned, 1);
+  assert.equal(res.next_batch, head, 'its own token back');
+});
