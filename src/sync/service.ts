@@ -21,7 +21,7 @@ export interface SyncObserver {
    * nothing); sincePresence is the token's presence position, null for an initial sync.
    */
   built(sincePresence: number | null, res: SyncResponse, ms: number): void;
-  /** A queued build was skipped: every request waiting for it had gone. */
+  /** A build was skipped: every request waiting for it had lost its connection. */
   abandoned?(): void;
 }
 

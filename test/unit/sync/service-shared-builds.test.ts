@@ -109,6 +109,14 @@ test('a /sync arriving after a write does not share a build that started before 
   assert.deepEqual((await first).account_data.events.map((e) => e.type), ['x.new'], 'the first, woken, built again and saw it');
 });
 
+/** A gate whose turns only come when the test runs them, each with room for one build. */
+function steppedGate(): { gate: BuildGate; nextTurn: () => void } {
+  let t = 0;
+  const turns: (() => void)[] = [];
+  const gate = new BuildGate({ sliceMs: 10, now: () => (t += 100), nextTurn: (fn) => void turns.push(fn) });
+  return { gate, nextTurn: () => { for (const fn of turns.splice(0)) fn(); } };
+}
+
 test('a build kept waiting in the gate reads positions when it starts, and identical requests meanwhile share it', async () => {
   let rooms = 1;
   let builds = 0;
@@ -121,9 +129,7 @@ test('a build kept waiting in the gate reads positions when it starts, and ident
     },
   };
   // Each reading of the gate's clock moves it 100 ms: after one build the turn is spent.
-  let t = 0;
-  const turns: (() => void)[] = [];
-  const gate = new BuildGate({ sliceMs: 10, now: () => (t += 100), nextTurn: (fn) => void turns.push(fn) });
+  const { gate, nextTurn } = steppedGate();
   const clock = new ManualClock();
   const sync = new SyncService([roomsStream], new Notifier(clock), clock, undefined, undefined, gate);
   const other = sync.sync({ ...base, deviceId: 'D0' });
@@ -135,21 +141,13 @@ test('a build kept waiting in the gate reads positions when it starts, and ident
   assert.equal(gate.waiting(), 1, 'the turn is spent: the build waits for the next one');
   // A write lands while it waits: the answer, built later, includes it.
   rooms = 5;
-  for (const fn of turns.splice(0)) fn();
+  nextTurn();
   const [a, b] = await Promise.all([first, second]);
   assert.equal(builds, 2, 'the two identical requests shared one build');
   assert.deepEqual(a.account_data.events, [{ type: 'x.upto', content: { to: 5 } }]);
   assert.equal(a, b);
   assert.match(a.next_batch, /^s5_/);
 });
-
-/** A gate whose turns only come when the test runs them, each with room for one build. */
-function steppedGate(): { gate: BuildGate; nextTurn: () => void } {
-  let t = 0;
-  const turns: (() => void)[] = [];
-  const gate = new BuildGate({ sliceMs: 10, now: () => (t += 100), nextTurn: (fn) => void turns.push(fn) });
-  return { gate, nextTurn: () => { for (const fn of turns.splice(0)) fn(); } };
-}
 
 test('a queued build whose clients have all disconnected is skipped, and counted', async () => {
   let builds = 0;
